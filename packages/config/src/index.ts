@@ -1,0 +1,147 @@
+/**
+ * Configuration from the environment, validated with zod. Every service reads its settings here,
+ * so that a typo or a bad value fails at start-up with a message that names the variable.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected at least one host:port'));
+
+const clickhouseUrl = z
+  .string()
+  .trim()
+  .refine((s) => /^(https?|chdb):\/\//.test(s), 'expected http(s)://HOST:PORT[/DB] for a server or chdb://DIR for the embedded engine');
+
+const apiTokenEntry = z.object({ token: z.string().min(16, 'tokens need at least 16 characters'), tenant: z.string().min(1).optional() }).strict();
+export const apiTokensSchema = z.array(apiTokenEntry);
+export type ApiToken = z.infer<typeof apiTokenEntry>;
+
+const envSchema = z.object({
+  KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
+  KAFKA_TOPIC: z.string().min(1).default('gateway-logs'),
+  KAFKA_GROUP_ID: z.string().min(1).default('csbs-errors'),
+  KAFKA_DLQ_TOPIC: z.string().min(1).optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('csbs-errors'),
+  CLICKHOUSE_URL: clickhouseUrl.default('chdb://./data/clickhouse'),
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/).optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INGEST_BATCH_MAX_ROWS: positiveInt.default(50_000),
+  INGEST_BATCH_MAX_MS: positiveInt.default(1_000),
+  INGEST_PARTITIONS_CONCURRENCY: positiveInt.default(6),
+  MAX_MESSAGE_BYTES: positiveInt.default(8 * 1024 * 1024),
+  SERVICE_PATTERN: z
+    .string()
+    .default('csbs|karbor|backup')
+    .transform((s, ctx) => {
+      try {
+        return new RegExp(s, 'i');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not a valid regular expression' });
+        return z.NEVER;
+      }
+    }),
+  RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  API_TOKENS: z.string().optional(),
+  API_TOKENS_FILE: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
+  clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
+  api: { host: string; port: number; tokens: ApiToken[] };
+  ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues.map((issue) => `  ${prefix}${issue.path.join('.') || '(value)'}: ${issue.message}`).join('\n');
+}
+
+function loadTokens(env: Env): ApiToken[] {
+  const sources: Array<[string, string]> = [];
+  if (env.API_TOKENS !== undefined && env.API_TOKENS.trim() !== '') sources.push(['API_TOKENS', env.API_TOKENS]);
+  if (env.API_TOKENS_FILE !== undefined && env.API_TOKENS_FILE.trim() !== '') {
+    let text: string;
+    try {
+      text = readFileSync(env.API_TOKENS_FILE, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`invalid configuration:\n  API_TOKENS_FILE: cannot read ${env.API_TOKENS_FILE}: ${(error as Error).message}`);
+    }
+    sources.push(['API_TOKENS_FILE', text]);
+  }
+  const tokens: ApiToken[] = [];
+  for (const [name, text] of sources) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ConfigError(`invalid configuration:\n  ${name}: not JSON; expected [{"token": "...", "tenant": "<id>"?}, ...]`);
+    }
+    const result = apiTokensSchema.safeParse(parsed);
+    if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error, `${name}.`)}`);
+    tokens.push(...result.data);
+  }
+  return tokens;
+}
+
+/** Reads and validates the configuration; throws ConfigError with one line per bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const result = envSchema.safeParse(source);
+  if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error)}`);
+  const env = result.data;
+  return {
+    kafka: {
+      brokers: env.KAFKA_BROKERS,
+      topic: env.KAFKA_TOPIC,
+      groupId: env.KAFKA_GROUP_ID,
+      dlqTopic: env.KAFKA_DLQ_TOPIC ?? `${env.KAFKA_TOPIC}.dlq`,
+      clientId: env.KAFKA_CLIENT_ID,
+    },
+    clickhouse: { url: env.CLICKHOUSE_URL, cluster: env.CLICKHOUSE_CLUSTER, retentionDays: env.RETENTION_DAYS },
+    api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env) },
+    ingest: {
+      batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
+      batchMaxMs: env.INGEST_BATCH_MAX_MS,
+      partitionsConcurrency: env.INGEST_PARTITIONS_CONCURRENCY,
+      maxMessageBytes: env.MAX_MESSAGE_BYTES,
+      servicePattern: env.SERVICE_PATTERN,
+    },
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** The configuration table of the README, kept next to the schema it documents. */
+export const configDocs: Array<{ name: keyof Env; default: string; meaning: string }> = [
+  { name: 'KAFKA_BROKERS', default: '127.0.0.1:9092', meaning: 'comma-separated bootstrap brokers' },
+  { name: 'KAFKA_TOPIC', default: 'gateway-logs', meaning: 'topic with the gateway log records' },
+  { name: 'KAFKA_GROUP_ID', default: 'csbs-errors', meaning: 'consumer group of the ingest workers (a new group starts from the earliest offset)' },
+  { name: 'KAFKA_DLQ_TOPIC', default: '<KAFKA_TOPIC>.dlq', meaning: 'dead-letter topic for unreadable records' },
+  { name: 'KAFKA_CLIENT_ID', default: 'csbs-errors', meaning: 'Kafka client id' },
+  { name: 'CLICKHOUSE_URL', default: 'chdb://./data/clickhouse', meaning: 'http(s)://user:pass@host:8123/db for a ClickHouse server, chdb://DIR for the embedded engine' },
+  { name: 'CLICKHOUSE_CLUSTER', default: '(unset)', meaning: 'cluster name: creates Replicated tables behind Distributed ones, ON CLUSTER' },
+  { name: 'RETENTION_DAYS', default: '90', meaning: 'days of raw events and rollups kept (TTL, whole parts dropped); 0 keeps everything' },
+  { name: 'HOST', default: '127.0.0.1', meaning: 'API listen address (non-loopback only with API tokens)' },
+  { name: 'PORT', default: '8080', meaning: 'API listen port' },
+  { name: 'API_TOKENS', default: '(unset)', meaning: 'JSON array of {"token", "tenant"?}; no tenant = all tenants' },
+  { name: 'API_TOKENS_FILE', default: '(unset)', meaning: 'file with the same JSON array' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'pino log level' },
+  { name: 'INGEST_BATCH_MAX_ROWS', default: '50000', meaning: 'records per partition batch before a flush' },
+  { name: 'INGEST_BATCH_MAX_MS', default: '1000', meaning: 'longest time a record waits before its batch is flushed' },
+  { name: 'INGEST_PARTITIONS_CONCURRENCY', default: '6', meaning: 'partitions processed concurrently by one worker' },
+  { name: 'MAX_MESSAGE_BYTES', default: '8388608', meaning: 'larger Kafka messages are dead-lettered unread' },
+  { name: 'SERVICE_PATTERN', default: 'csbs|karbor|backup', meaning: 'regex (case-insensitive) on gateway service/route/host naming the backup service' },
+];

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().int().min(0).max(65535); // 0: any free port (tests)
 const positiveInt = z.coerce.number().int().positive();
 
 const csv = z

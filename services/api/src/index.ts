@@ -1,0 +1,2 @@
+export { buildApi } from './app.js';
+export { parseInstant } from './time.js';

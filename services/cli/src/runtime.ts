@@ -1,0 +1,66 @@
+/** What the long-running commands share: configuration, logs, metrics, the store, signals. */
+import { loadConfig, ConfigError, type Config } from '@csbs-errors/config';
+import { createLogger, createMetricsRegistry, type Logger, type Registry } from '@csbs-errors/observability';
+import { applyRetention, createStoreClient, describeTarget, migrate, parseStoreUrl, type ClickHouseClient } from '@csbs-errors/store';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+}
+
+export function loadRuntime(): Runtime {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`csbs-errors: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  return { config, logger: createLogger(config.logLevel), registry: createMetricsRegistry() };
+}
+
+/** Opens the store and brings its schema up to date (migrations, retention). */
+export async function openStore(runtime: Runtime): Promise<ClickHouseClient> {
+  const target = parseStoreUrl(runtime.config.clickhouse.url);
+  const client = createStoreClient(target);
+  const result = await migrate(client);
+  const retention = await applyRetention(client, runtime.config.clickhouse.retentionDays);
+  runtime.logger.info(
+    { store: describeTarget(target), migrations_applied: result.applied.map((m) => m.version), retention_changed: retention },
+    'store ready',
+  );
+  return client;
+}
+
+/** Loopback addresses need no tokens; anything else exposes the data to the network. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Runs `stop` once on SIGTERM/SIGINT and exits; a second signal or a stuck stop exits at once. */
+export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs = 20_000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,110 @@
+/**
+ * A batch of one partition's records between two commits: the rows to store, the request counts
+ * aggregated per minute, and the dead letters. Built in offset order so that the same offset range
+ * always gives the same rows (the deduplication of replays depends on it).
+ */
+import type { RecordOutcome } from '@csbs-errors/extract';
+import type { RequestCountRow, StoredBatch, StoredEvent } from '@csbs-errors/store';
+import type { DeadLetter } from './source.js';
+
+export interface OffsetRange {
+  first: string;
+  last: string;
+}
+
+export class PartitionBatchBuilder {
+  readonly events: StoredEvent[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly requestCounts = new Map<string, RequestCountRow>();
+  readonly outcomeCounts = new Map<string, number>();
+  first: string | null = null;
+  last: string | null = null;
+  records = 0;
+  readonly createdAt = Date.now();
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  add(offset: string, outcomes: RecordOutcome[]): void {
+    if (this.first === null) this.first = offset;
+    this.last = offset;
+    outcomes.forEach((outcome, index) => {
+      this.records += 1;
+      const countKey = outcome.kind === 'dead' || outcome.kind === 'skip' ? `${outcome.kind}:${outcome.reason}` : outcome.kind;
+      this.outcomeCounts.set(countKey, (this.outcomeCounts.get(countKey) ?? 0) + 1);
+      switch (outcome.kind) {
+        case 'event':
+          this.events.push({
+            ...outcome.event,
+            source_topic: this.topic,
+            source_partition: this.partition,
+            source_offset: offset,
+            source_index: index,
+          });
+          this.countRequest(outcome.request.ts, outcome.request.tenant, outcome.request.operation, outcome.request.status);
+          break;
+        case 'request':
+          this.countRequest(outcome.request.ts, outcome.request.tenant, outcome.request.operation, outcome.request.status);
+          break;
+        case 'dead':
+          this.deadLetters.push({
+            key: `${this.topic}:${this.partition}:${offset}:${index}`,
+            value: typeof outcome.raw === 'string' ? outcome.raw : Buffer.from(outcome.raw),
+            headers: {
+              'csbs-reason': outcome.reason,
+              'csbs-detail': outcome.detail,
+              'csbs-source-topic': this.topic,
+              'csbs-source-partition': String(this.partition),
+              'csbs-source-offset': offset,
+              'csbs-source-index': String(index),
+            },
+          });
+          break;
+        case 'skip':
+          break;
+      }
+    });
+  }
+
+  private countRequest(ts: string, tenant: string, operation: string, status: number): void {
+    const minute = `${ts.slice(0, 16)}:00.000Z`;
+    const key = `${minute}\u0000${tenant}\u0000${operation}\u0000${status}`;
+    const row = this.requestCounts.get(key);
+    if (row) row.requests += 1;
+    else this.requestCounts.set(key, { minute, tenant, operation, status, requests: 1 });
+  }
+
+  /** Rows in the rollup; the batch flushes by this size (records that produce nothing cost little). */
+  get rows(): number {
+    return this.records;
+  }
+
+  range(): OffsetRange | null {
+    return this.first === null || this.last === null ? null : { first: this.first, last: this.last };
+  }
+
+  toStoredBatch(range: OffsetRange): StoredBatch {
+    const requestCounts = [...this.requestCounts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    return { token: batchToken(this.topic, this.partition, range), events: this.events, requestCounts };
+  }
+}
+
+export function batchToken(topic: string, partition: number, range: OffsetRange): string {
+  return `${topic}:${partition}:${range.first}-${range.last}`;
+}
+
+/** Offset-commit metadata that records a batch about to be stored (see docs/exactly-once.md). */
+const INTENT_PREFIX = 'csbs-errors/v1 batch ';
+
+export function encodeIntent(range: OffsetRange): string {
+  return `${INTENT_PREFIX}${range.first}-${range.last}`;
+}
+
+export function decodeIntent(metadata: string | null): OffsetRange | null {
+  if (metadata === null || !metadata.startsWith(INTENT_PREFIX)) return null;
+  const match = /^(\d+)-(\d+)$/.exec(metadata.slice(INTENT_PREFIX.length));
+  if (!match || match[1] === undefined || match[2] === undefined) return null;
+  return BigInt(match[1]) <= BigInt(match[2]) ? { first: match[1], last: match[2] } : null;
+}

@@ -1,0 +1,45 @@
+/**
+ * The small interface the worker needs from a Kafka client. The worker speaks only this; the
+ * kafkajs adapter (kafkajs-source.ts) implements it, so another client could be swapped in.
+ */
+export interface SourceMessage {
+  offset: string;
+  value: Buffer | null;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: SourceMessage[];
+  /** Offset of the next message the broker has for this partition (for lag). */
+  highWatermark: string;
+  /** Marks a message as processed so that fetching moves past it; commits are separate. */
+  markProcessed(offset: string): void;
+  /** Keeps the group membership alive during long work. */
+  heartbeat(): Promise<void>;
+  /** False once the worker stops or the partition was taken away in a rebalance. */
+  isActive(): boolean;
+}
+
+export interface CommittedOffset {
+  /** Next offset to read, or null when the group has never committed on this partition. */
+  offset: string | null;
+  metadata: string | null;
+}
+
+export interface DeadLetter {
+  key: string;
+  value: Buffer | string;
+  headers: Record<string, string>;
+}
+
+export interface LogSource {
+  /** Joins the group and calls `onBatch` for each fetched batch; `onAssignment` after every (re)join. */
+  start(handlers: { onBatch: (batch: PartitionBatch) => Promise<void>; onAssignment: () => void }): Promise<void>;
+  committed(topic: string, partition: number): Promise<CommittedOffset>;
+  /** Commits `offset` (the next one to read) with metadata, as a member of the current generation. */
+  commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void>;
+  /** Publishes dead letters and commits `offset` atomically (one Kafka transaction). */
+  commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[]): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,237 @@
+/**
+ * The ingest worker: extract every consumed record, store each partition's batch with a
+ * deduplication token, then commit. See docs/exactly-once.md for why this stores every event once:
+ *
+ *   1. commit the batch's first offset with the intent "batch FIRST-LAST" as metadata;
+ *   2. insert (token FIRST-LAST), retried with backoff until it succeeds or the partition is lost;
+ *   3. commit LAST+1 (with the batch's dead letters, in one Kafka transaction when it has any).
+ *
+ * A worker that takes a partition over and finds an intent first rebuilds exactly that batch, so a
+ * re-insert carries the same token and the store skips what it already has.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RecordOutcome } from '@csbs-errors/extract';
+import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
+import type { Logger } from '@csbs-errors/observability';
+import { PartitionBatchBuilder, decodeIntent, encodeIntent, type OffsetRange } from './batch.js';
+import type { IngestMetrics } from './metrics.js';
+import type { LogSource, PartitionBatch } from './source.js';
+
+export interface WorkerOptions {
+  batchMaxRows: number;
+  batchMaxMs: number;
+  /** Bound on the time `stop()` spends storing what is pending before it leaves the group. */
+  shutdownTimeoutMs?: number;
+}
+
+/** What the worker needs of the extraction package. */
+export interface MessageExtractor {
+  extractMessage(value: Uint8Array): RecordOutcome[];
+}
+
+/** Writes a batch to the store; a seam so tests can make the store fail. */
+export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<void>;
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  generation: number;
+  pending: PartitionBatchBuilder;
+  /** Set after a take-over that found an intent: the first batch must end exactly here. */
+  recoverUntil: OffsetRange | null;
+  /** Flushes of this partition run one after another. */
+  flushing: Promise<void>;
+  inFlight: boolean;
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class IngestWorker {
+  private generation = 0;
+  private readonly states = new Map<string, PartitionState>();
+  private readonly loading = new Map<string, Promise<PartitionState>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly source: LogSource,
+    private readonly store: ClickHouseClient,
+    private readonly extractor: MessageExtractor,
+    private readonly options: WorkerOptions,
+    private readonly metrics: IngestMetrics,
+    private readonly logger: Logger,
+    private readonly write: BatchWriter = writeBatch,
+  ) {}
+
+  async start(): Promise<void> {
+    const tick = Math.max(20, Math.min(250, Math.floor(this.options.batchMaxMs / 4)));
+    this.timer = setInterval(() => this.flushAged(), tick);
+    await this.source.start({ onBatch: (batch) => this.onBatch(batch), onAssignment: () => this.onAssignment() });
+  }
+
+  /** Store what is pending (bounded in time), then leave the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    const deadline = sleep(this.options.shutdownTimeoutMs ?? 10_000).then(() => 'timeout' as const);
+    const flushes = Promise.all([...this.states.values()].map((state) => this.flush(state)));
+    if ((await Promise.race([flushes.then(() => 'done' as const), deadline])) === 'timeout') {
+      this.logger.warn('shutdown: pending batches not stored in time; they will be read again from the last commit');
+    }
+    // Any flush still retrying sees a new generation and gives up.
+    this.generation += 1;
+    await this.source.stop();
+  }
+
+  private onAssignment(): void {
+    // After a rebalance the client reads again from the committed offsets: drop what is pending.
+    this.generation += 1;
+    this.states.clear();
+    this.loading.clear();
+  }
+
+  private async stateFor(topic: string, partition: number): Promise<PartitionState> {
+    const k = key(topic, partition);
+    const existing = this.states.get(k);
+    if (existing) return existing;
+    let loading = this.loading.get(k);
+    if (!loading) {
+      const generation = this.generation;
+      loading = this.source.committed(topic, partition).then((committed) => {
+        const intent = decodeIntent(committed.metadata);
+        const state: PartitionState = {
+          topic,
+          partition,
+          generation,
+          pending: new PartitionBatchBuilder(topic, partition),
+          recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
+          flushing: Promise.resolve(),
+          inFlight: false,
+        };
+        if (state.recoverUntil) this.logger.info({ topic, partition, batch: committed.metadata }, 'rebuilding a batch that may have been stored before');
+        if (generation === this.generation) this.states.set(k, state);
+        return state;
+      });
+      this.loading.set(k, loading);
+      loading.catch(() => this.loading.delete(k));
+    }
+    return loading;
+  }
+
+  private async onBatch(batch: PartitionBatch): Promise<void> {
+    if (this.stopping || !batch.isActive()) return;
+    const state = await this.stateFor(batch.topic, batch.partition);
+    if (state.generation !== this.generation) return;
+    for (const message of batch.messages) {
+      if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
+      const recover = state.recoverUntil;
+      if (recover !== null && BigInt(message.offset) > BigInt(recover.last)) {
+        // The intended batch had offsets that are gone now (retention): store what is left of it.
+        await this.flushWithHeartbeat(state, batch, { short: true });
+      }
+      state.pending.add(message.offset, this.extractor.extractMessage(message.value ?? Buffer.alloc(0)));
+      batch.markProcessed(message.offset);
+      if (state.recoverUntil !== null) {
+        if (message.offset === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
+      } else if (state.pending.rows >= this.options.batchMaxRows) {
+        await this.flushWithHeartbeat(state, batch);
+      }
+    }
+    const last = batch.messages.at(-1);
+    if (last) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+  }
+
+  private async flushWithHeartbeat(state: PartitionState, batch: PartitionBatch, options: { short?: boolean } = {}): Promise<void> {
+    const beat = setInterval(() => void batch.heartbeat().catch(() => undefined), 1_000);
+    try {
+      await this.flush(state, options);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private flushAged(): void {
+    const now = Date.now();
+    for (const state of this.states.values()) {
+      if (state.inFlight || state.recoverUntil !== null || state.pending.records === 0) continue;
+      if (now - state.pending.createdAt >= this.options.batchMaxMs) void this.flush(state);
+    }
+  }
+
+  /**
+   * Hands the pending batch to the partition's flush queue and waits for it. A batch being rebuilt
+   * from an intent is only flushed once complete, or `short` when its missing offsets are gone.
+   */
+  private flush(state: PartitionState, options: { short?: boolean } = {}): Promise<void> {
+    const builder = state.pending;
+    if (state.recoverUntil !== null && builder.last !== state.recoverUntil.last && options.short !== true) return state.flushing;
+    const range = state.recoverUntil ?? builder.range();
+    state.pending = new PartitionBatchBuilder(state.topic, state.partition);
+    state.recoverUntil = null;
+    if (range === null) return state.flushing;
+    state.flushing = state.flushing.then(async () => {
+      state.inFlight = true;
+      try {
+        await this.storeAndCommit(state, builder, range);
+      } catch (error) {
+        this.logger.error({ err: error, topic: state.topic, partition: state.partition }, 'batch abandoned');
+      } finally {
+        state.inFlight = false;
+      }
+    });
+    return state.flushing;
+  }
+
+  private owns(state: PartitionState): boolean {
+    return state.generation === this.generation;
+  }
+
+  /** Retries `action` with exponential backoff while this worker still owns the partition. */
+  private async retry(state: PartitionState, what: string, onRetry: () => void, action: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; ; attempt += 1) {
+      if (!this.owns(state)) return false;
+      try {
+        await action();
+        return true;
+      } catch (error) {
+        if (!this.owns(state)) return false;
+        onRetry();
+        const delay = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7));
+        this.logger.warn({ err: error, topic: state.topic, partition: state.partition, attempt, delay_ms: delay }, `${what} failed; retrying`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async storeAndCommit(state: PartitionState, builder: PartitionBatchBuilder, range: OffsetRange): Promise<void> {
+    const { topic, partition } = state;
+    const commitRetry = () => this.metrics.commitRetries.inc();
+    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range))))) return;
+
+    const stored = builder.toStoredBatch(range);
+    const started = performance.now();
+    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), () => this.write(this.store, stored));
+    if (!written) return;
+    this.metrics.insertSeconds.observe((performance.now() - started) / 1000);
+
+    const next = (BigInt(range.last) + 1n).toString();
+    const committed =
+      builder.deadLetters.length > 0
+        ? await this.retry(state, 'dead letters and commit', commitRetry, async () => {
+            // A worker that lost this partition may have finished the batch already: never publish twice.
+            const current = await this.source.committed(topic, partition);
+            if (current.offset !== null && BigInt(current.offset) > BigInt(range.first) && decodeIntent(current.metadata) === null) return;
+            await this.source.commitWithDeadLetters(topic, partition, next, builder.deadLetters);
+          })
+        : await this.retry(state, 'commit', commitRetry, () => this.source.commit(topic, partition, next, null));
+    if (!committed) return;
+
+    this.metrics.batchRecords.observe(builder.records);
+    for (const [outcome, count] of builder.outcomeCounts) {
+      const [kind = outcome, reason = ''] = outcome.split(':');
+      this.metrics.records.inc({ outcome: kind, reason }, count);
+      if (kind === 'dead') this.metrics.deadLetters.inc({ reason }, count);
+    }
+    for (const event of stored.events) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code) });
+  }
+}

@@ -29,7 +29,6 @@ const envSchema = z.object({
   KAFKA_DLQ_TOPIC: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('csbs-errors'),
   CLICKHOUSE_URL: clickhouseUrl.default('chdb://./data/clickhouse'),
-  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,7 +56,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
-  clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
+  clickhouse: { url: string; retentionDays: number };
   api: { host: string; port: number; tokens: ApiToken[] };
   ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
   logLevel: Env['LOG_LEVEL'];
@@ -111,7 +110,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       dlqTopic: env.KAFKA_DLQ_TOPIC ?? `${env.KAFKA_TOPIC}.dlq`,
       clientId: env.KAFKA_CLIENT_ID,
     },
-    clickhouse: { url: env.CLICKHOUSE_URL, cluster: env.CLICKHOUSE_CLUSTER, retentionDays: env.RETENTION_DAYS },
+    clickhouse: { url: env.CLICKHOUSE_URL, retentionDays: env.RETENTION_DAYS },
     api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env) },
     ingest: {
       batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
@@ -123,25 +122,3 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
   };
 }
-
-/** The configuration table of the README, kept next to the schema it documents. */
-export const configDocs: Array<{ name: keyof Env; default: string; meaning: string }> = [
-  { name: 'KAFKA_BROKERS', default: '127.0.0.1:9092', meaning: 'comma-separated bootstrap brokers' },
-  { name: 'KAFKA_TOPIC', default: 'gateway-logs', meaning: 'topic with the gateway log records' },
-  { name: 'KAFKA_GROUP_ID', default: 'csbs-errors', meaning: 'consumer group of the ingest workers (a new group starts from the earliest offset)' },
-  { name: 'KAFKA_DLQ_TOPIC', default: '<KAFKA_TOPIC>.dlq', meaning: 'dead-letter topic for unreadable records' },
-  { name: 'KAFKA_CLIENT_ID', default: 'csbs-errors', meaning: 'Kafka client id' },
-  { name: 'CLICKHOUSE_URL', default: 'chdb://./data/clickhouse', meaning: 'http(s)://user:pass@host:8123/db for a ClickHouse server, chdb://DIR for the embedded engine' },
-  { name: 'CLICKHOUSE_CLUSTER', default: '(unset)', meaning: 'cluster name: creates Replicated tables behind Distributed ones, ON CLUSTER' },
-  { name: 'RETENTION_DAYS', default: '90', meaning: 'days of raw events and rollups kept (TTL, whole parts dropped); 0 keeps everything' },
-  { name: 'HOST', default: '127.0.0.1', meaning: 'API listen address (non-loopback only with API tokens)' },
-  { name: 'PORT', default: '8080', meaning: 'API listen port' },
-  { name: 'API_TOKENS', default: '(unset)', meaning: 'JSON array of {"token", "tenant"?}; no tenant = all tenants' },
-  { name: 'API_TOKENS_FILE', default: '(unset)', meaning: 'file with the same JSON array' },
-  { name: 'LOG_LEVEL', default: 'info', meaning: 'pino log level' },
-  { name: 'INGEST_BATCH_MAX_ROWS', default: '50000', meaning: 'records per partition batch before a flush' },
-  { name: 'INGEST_BATCH_MAX_MS', default: '1000', meaning: 'longest time a record waits before its batch is flushed' },
-  { name: 'INGEST_PARTITIONS_CONCURRENCY', default: '6', meaning: 'partitions processed concurrently by one worker' },
-  { name: 'MAX_MESSAGE_BYTES', default: '8388608', meaning: 'larger Kafka messages are dead-lettered unread' },
-  { name: 'SERVICE_PATTERN', default: 'csbs|karbor|backup', meaning: 'regex (case-insensitive) on gateway service/route/host naming the backup service' },
-];

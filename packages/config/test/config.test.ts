@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, ConfigError } from '@csbs-errors/config';
+
+test('defaults: local broker, gateway-logs, embedded store, loopback API', () => {
+  const config = loadConfig({});
+  assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], topic: 'gateway-logs', groupId: 'csbs-errors', dlqTopic: 'gateway-logs.dlq', clientId: 'csbs-errors' });
+  assert.deepEqual(config.clickhouse, { url: 'chdb://./data/clickhouse', retentionDays: 90 });
+  assert.equal(config.api.host, '127.0.0.1');
+  assert.equal(config.api.port, 8080);
+  assert.deepEqual(config.api.tokens, []);
+  assert.equal(config.ingest.servicePattern.test('CSBS-v1'), true);
+});
+
+test('values from the environment are parsed and the DLQ follows the topic', () => {
+  const config = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', KAFKA_TOPIC: 'logs', PORT: '9000', RETENTION_DAYS: '0', INGEST_BATCH_MAX_ROWS: '10' });
+  assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
+  assert.equal(config.kafka.dlqTopic, 'logs.dlq');
+  assert.equal(config.api.port, 9000);
+  assert.equal(config.clickhouse.retentionDays, 0);
+  assert.equal(config.ingest.batchMaxRows, 10);
+});
+
+test('every bad variable is named in one error', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', KAFKA_BROKERS: 'nohostport', CLICKHOUSE_URL: 'mysql://x', SERVICE_PATTERN: '(' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      for (const name of ['PORT', 'KAFKA_BROKERS', 'CLICKHOUSE_URL', 'SERVICE_PATTERN']) assert.match(error.message, new RegExp(`\\b${name}\\b`));
+      return true;
+    },
+  );
+});
+
+test('API tokens come from API_TOKENS and API_TOKENS_FILE, validated', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csbs-config-'));
+  try {
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, JSON.stringify([{ token: 'file-token-0123456789', tenant: 'p1' }]));
+    const config = loadConfig({ API_TOKENS: JSON.stringify([{ token: 'env-token-0123456789' }]), API_TOKENS_FILE: file });
+    assert.deepEqual(config.api.tokens, [{ token: 'env-token-0123456789' }, { token: 'file-token-0123456789', tenant: 'p1' }]);
+    assert.throws(() => loadConfig({ API_TOKENS: '[{"token":"short"}]' }), /API_TOKENS\.0\.token: tokens need at least 16 characters/);
+    assert.throws(() => loadConfig({ API_TOKENS: 'not json' }), /API_TOKENS: not JSON/);
+    assert.throws(() => loadConfig({ API_TOKENS_FILE: join(dir, 'missing.json') }), /API_TOKENS_FILE: cannot read/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -20,7 +20,8 @@ export class PartitionBatchBuilder {
   first: string | null = null;
   last: string | null = null;
   records = 0;
-  readonly createdAt = Date.now();
+  /** When the first record arrived: the batch is stored at most INGEST_BATCH_MAX_MS later. */
+  startedAt = 0;
 
   constructor(
     readonly topic: string,
@@ -28,7 +29,10 @@ export class PartitionBatchBuilder {
   ) {}
 
   add(offset: string, outcomes: RecordOutcome[]): void {
-    if (this.first === null) this.first = offset;
+    if (this.first === null) {
+      this.first = offset;
+      this.startedAt = Date.now();
+    }
     this.last = offset;
     outcomes.forEach((outcome, index) => {
       this.records += 1;

@@ -130,6 +130,10 @@ export class KafkaJsSource implements LogSource {
     }
   }
 
+  seek(topic: string, partition: number, offset: string): void {
+    this.consumer.seek({ topic, partition, offset });
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect();

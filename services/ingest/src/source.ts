@@ -41,5 +41,7 @@ export interface LogSource {
   commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void>;
   /** Publishes dead letters and commits `offset` atomically (one Kafka transaction). */
   commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[]): Promise<void>;
+  /** Makes the next fetch of this partition start at `offset` (no-op when not assigned). */
+  seek(topic: string, partition: number, offset: string): void;
   stop(): Promise<void>;
 }

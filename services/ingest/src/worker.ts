@@ -41,6 +41,8 @@ interface PartitionState {
   recoverUntil: OffsetRange | null;
   /** Flushes of this partition run one after another. */
   flushing: Promise<void>;
+  /** First offsets of the batches handed to `flushing` and not yet committed, oldest first. */
+  unstored: string[];
   inFlight: boolean;
 }
 
@@ -90,6 +92,18 @@ export class IngestWorker {
     this.loading.clear();
   }
 
+  /**
+   * Gives up every partition's unstored data without a rejoin: the client is told to fetch again
+   * from the oldest offset not yet committed, so nothing is skipped if it keeps the partitions.
+   */
+  private abandonAll(): void {
+    for (const state of this.states.values()) {
+      const oldest = state.unstored[0] ?? state.pending.first;
+      if (oldest !== null) this.source.seek(state.topic, state.partition, oldest);
+    }
+    this.onAssignment();
+  }
+
   private async stateFor(topic: string, partition: number): Promise<PartitionState> {
     const k = key(topic, partition);
     const existing = this.states.get(k);
@@ -106,6 +120,7 @@ export class IngestWorker {
           pending: new PartitionBatchBuilder(topic, partition),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
+          unstored: [],
           inFlight: false,
         };
         if (state.recoverUntil) this.logger.info({ topic, partition, batch: committed.metadata }, 'rebuilding a batch that may have been stored before');
@@ -141,10 +156,23 @@ export class IngestWorker {
     if (last) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
   }
 
+  /**
+   * Waits for a flush while keeping the membership alive. When a heartbeat fails (a rebalance began,
+   * or the group dropped us) ownership is in doubt: stop waiting and let the client rejoin. The
+   * flush gives up at its next step, and whoever owns the partition next rebuilds it from the intent.
+   */
   private async flushWithHeartbeat(state: PartitionState, batch: PartitionBatch, options: { short?: boolean } = {}): Promise<void> {
-    const beat = setInterval(() => void batch.heartbeat().catch(() => undefined), 1_000);
+    let beat: NodeJS.Timeout | undefined;
+    const membershipLost = new Promise<void>((resolve) => {
+      beat = setInterval(() => {
+        batch.heartbeat().catch(() => {
+          this.abandonAll();
+          resolve();
+        });
+      }, 1_000);
+    });
     try {
-      await this.flush(state, options);
+      await Promise.race([this.flush(state, options), membershipLost]);
     } finally {
       clearInterval(beat);
     }
@@ -154,7 +182,7 @@ export class IngestWorker {
     const now = Date.now();
     for (const state of this.states.values()) {
       if (state.inFlight || state.recoverUntil !== null || state.pending.records === 0) continue;
-      if (now - state.pending.createdAt >= this.options.batchMaxMs) void this.flush(state);
+      if (now - state.pending.startedAt >= this.options.batchMaxMs) void this.flush(state);
     }
   }
 
@@ -169,6 +197,7 @@ export class IngestWorker {
     state.pending = new PartitionBatchBuilder(state.topic, state.partition);
     state.recoverUntil = null;
     if (range === null) return state.flushing;
+    state.unstored.push(range.first);
     state.flushing = state.flushing.then(async () => {
       state.inFlight = true;
       try {
@@ -176,6 +205,7 @@ export class IngestWorker {
       } catch (error) {
         this.logger.error({ err: error, topic: state.topic, partition: state.partition }, 'batch abandoned');
       } finally {
+        state.unstored.shift();
         state.inFlight = false;
       }
     });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@csbs-errors/config';
 import { createLogger } from '@csbs-errors/observability';
 import { createKafka } from '@csbs-errors/ingest';
-import { openInput, readLines, InputError } from '../lines.js';
+import { readLines } from '../lines.js';
 
 const BATCH = 1_000;
 
@@ -28,7 +28,7 @@ export async function run(args: string[]): Promise<number> {
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-produce`, logger });
   if (values.partitions !== undefined) {
     const partitions = Number(values.partitions);
-    if (!Number.isInteger(partitions) || partitions < 1) throw new InputError('--partitions: expected a positive integer');
+    if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions: expected a positive integer');
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
@@ -40,8 +40,8 @@ export async function run(args: string[]): Promise<number> {
   try {
     for (const file of positionals) {
       let messages: Array<{ value: Buffer }> = [];
-      for await (const { bytes } of readLines(await openInput(file))) {
-        messages.push({ value: Buffer.from(bytes) });
+      for await (const line of readLines(file)) {
+        messages.push({ value: line });
         if (messages.length >= BATCH) {
           await producer.send({ topic, messages, acks: -1 });
           sent += messages.length;

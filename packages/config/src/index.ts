@@ -29,6 +29,7 @@ const envSchema = z.object({
   KAFKA_DLQ_TOPIC: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('csbs-errors'),
   CLICKHOUSE_URL: clickhouseUrl.default('chdb://./data/clickhouse'),
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/, 'expected a cluster name (letters, digits, _)').optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,7 +57,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
-  clickhouse: { url: string; retentionDays: number };
+  clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
   api: { host: string; port: number; tokens: ApiToken[] };
   ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
   logLevel: Env['LOG_LEVEL'];
@@ -110,7 +111,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       dlqTopic: env.KAFKA_DLQ_TOPIC ?? `${env.KAFKA_TOPIC}.dlq`,
       clientId: env.KAFKA_CLIENT_ID,
     },
-    clickhouse: { url: env.CLICKHOUSE_URL, retentionDays: env.RETENTION_DAYS },
+    clickhouse: { url: env.CLICKHOUSE_URL, cluster: env.CLICKHOUSE_CLUSTER, retentionDays: env.RETENTION_DAYS },
     api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env) },
     ingest: {
       batchMaxRows: env.INGEST_BATCH_MAX_ROWS,

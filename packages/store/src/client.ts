@@ -40,19 +40,21 @@ const sessionSettings = {
   deduplicate_blocks_in_dependent_materialized_views: 1,
 } as const;
 
-export function createStoreClient(target: StoreTarget, options: { requestTimeoutMs?: number } = {}): ClickHouseClient {
+export function createStoreClient(target: StoreTarget, options: { requestTimeoutMs?: number; cluster?: string | undefined } = {}): ClickHouseClient {
   const request_timeout = options.requestTimeoutMs ?? 60_000;
+  // On a cluster an insert returns only once the shards have the rows: offsets are committed after it.
+  const clickhouse_settings = options.cluster === undefined ? sessionSettings : { ...sessionSettings, distributed_foreground_insert: 1 };
   if (target.kind === 'embedded') {
     mkdirSync(target.location, { recursive: true });
     return createClient({
       // chdb types its connection against @clickhouse/client-common, whose types @clickhouse/client
       // now bundles as copies: the same interface under another name.
       connection: createChdbConnection({ path: target.location }) as unknown as ClientConnection,
-      clickhouse_settings: sessionSettings,
+      clickhouse_settings,
       request_timeout,
     });
   }
-  return createClient({ url: target.location, clickhouse_settings: sessionSettings, request_timeout });
+  return createClient({ url: target.location, clickhouse_settings, request_timeout });
 }
 
 /** Location for logs and messages: never prints credentials. */

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { clusterStatements } from './cluster.js';
 
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
@@ -67,12 +68,27 @@ export interface MigrationResult {
   alreadyApplied: number;
 }
 
-export async function migrate(client: ClickHouseClient, migrations: Migration[] = readMigrations()): Promise<MigrationResult> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
-      (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-      ENGINE = MergeTree ORDER BY version`,
-  });
+export interface SchemaOptions {
+  /** Cluster name: the cluster variant of the schema (see cluster.ts); unset for one node. */
+  cluster?: string | undefined;
+}
+
+/** The statements to run for one migration statement in the chosen variant. */
+export function variantStatements(statement: string, options: SchemaOptions): string[] {
+  return options.cluster === undefined ? [statement] : clusterStatements(statement, options.cluster);
+}
+
+/** Runs one single-node statement in the chosen variant. */
+export async function runStatement(client: ClickHouseClient, statement: string, options: SchemaOptions): Promise<void> {
+  for (const query of variantStatements(statement, options)) await client.command({ query });
+}
+
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations
+(version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+ENGINE = MergeTree ORDER BY version`;
+
+export async function migrate(client: ClickHouseClient, migrations: Migration[] = readMigrations(), options: SchemaOptions = {}): Promise<MigrationResult> {
+  await runStatement(client, MIGRATIONS_TABLE, options);
   const applied = await (
     await client.query({ query: 'SELECT version, name, checksum FROM schema_migrations ORDER BY version', format: 'JSONEachRow' })
   ).json<AppliedRow>();
@@ -95,7 +111,7 @@ export async function migrate(client: ClickHouseClient, migrations: Migration[] 
       result.alreadyApplied += 1;
       continue;
     }
-    for (const statement of migration.statements) await client.command({ query: statement });
+    for (const statement of migration.statements) await runStatement(client, statement, options);
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],

@@ -25,10 +25,12 @@ export function loadRuntime(): Runtime {
 
 /** Opens the store and brings its schema up to date (migrations, retention). */
 export async function openStore(runtime: Runtime): Promise<ClickHouseClient> {
-  const target = parseStoreUrl(runtime.config.clickhouse.url);
-  const client = createStoreClient(target);
-  const result = await migrate(client);
-  const retention = await applyRetention(client, runtime.config.clickhouse.retentionDays);
+  const { url, cluster, retentionDays } = runtime.config.clickhouse;
+  const target = parseStoreUrl(url);
+  if (cluster !== undefined && target.kind === 'embedded') throw new Error('CLICKHOUSE_CLUSTER needs a ClickHouse server (CLICKHOUSE_URL=http(s)://...)');
+  const client = createStoreClient(target, { cluster });
+  const result = await migrate(client, undefined, { cluster });
+  const retention = await applyRetention(client, retentionDays, { cluster });
   runtime.logger.info(
     { store: describeTarget(target), migrations_applied: result.applied.map((m) => m.version), retention_changed: retention },
     'store ready',

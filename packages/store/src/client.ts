@@ -40,6 +40,14 @@ const sessionSettings = {
   deduplicate_blocks_in_dependent_materialized_views: 1,
 } as const;
 
+/** Per-call settings of ours, at their ClickHouse defaults (see the embedded case below). */
+const embeddedResets = {
+  insert_deduplication_token: '',
+  max_execution_time: 0,
+  max_result_rows: '0',
+  result_overflow_mode: 'throw',
+} as const;
+
 export function createStoreClient(target: StoreTarget, options: { requestTimeoutMs?: number; cluster?: string | undefined } = {}): ClickHouseClient {
   const request_timeout = options.requestTimeoutMs ?? 60_000;
   // On a cluster an insert returns only once the shards have the rows: offsets are committed after it.
@@ -47,10 +55,14 @@ export function createStoreClient(target: StoreTarget, options: { requestTimeout
   if (target.kind === 'embedded') {
     mkdirSync(target.location, { recursive: true });
     return createClient({
+      // The embedded connection applies per-call settings as session-wide SETs, so a setting given to
+      // one call would stay for all later ones: a deduplication token would silently drop the next
+      // token-less insert as a duplicate. Every call therefore re-sets these to their defaults
+      // unless it gives its own value.
+      clickhouse_settings: { ...embeddedResets, ...clickhouse_settings },
       // chdb types its connection against @clickhouse/client-common, whose types @clickhouse/client
       // now bundles as copies: the same interface under another name.
       connection: createChdbConnection({ path: target.location }) as unknown as ClientConnection,
-      clickhouse_settings,
       request_timeout,
     });
   }

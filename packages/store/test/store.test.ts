@@ -81,3 +81,15 @@ test('retention: RETENTION_DAYS changes the TTL, 0 removes it, and unchanged set
   assert.deepEqual((await applyRetention(client, 0)).sort(), withTtl);
   assert.deepEqual(await applyRetention(client, 0), []);
 });
+
+test('a token given to one insert does not stick to the next insert (embedded settings do not leak)', async () => {
+  await writeBatch(client, { token: 'leak:0:0-0', events: [event({ source_offset: '100', tenant: 'leak' })], requestCounts: [] });
+  for (const requests of [1, 2]) {
+    await client.insert({
+      table: 'request_counts_1m',
+      values: [{ minute: '2026-11-28T01:00:00.000Z', tenant: 'leak', operation: 'x', status: 200, requests }],
+      format: 'JSONEachRow',
+    });
+  }
+  assert.equal(await scalar("SELECT sum(requests) AS v FROM request_counts_1m WHERE tenant = 'leak'"), 3);
+});

@@ -1,59 +1,105 @@
 /**
- * The query API: a Fastify app built from plugins with one job each. Parameters are validated with
- * zod; every failure leaves as application/problem+json naming the parameter, never a stack trace.
+ * The query API: a Fastify app built from plugins with one job each: problems (errors as
+ * application/problem+json), pressure (503 when the process is overloaded), OpenAPI (/openapi.json,
+ * /docs), health (/healthz, /readyz, /metrics) and /v1, whose scope adds the token check and the rate
+ * limit before its routes. Parameters are validated with zod through the type provider.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, jsonSchemaTransform } from 'fastify-type-provider-zod';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import { ParameterError } from './filters.js';
-import { boundQuery, type ApiDeps } from './deps.js';
-import { frequencyRoutes } from './routes/frequency.js';
-import { healthRoutes } from './routes/health.js';
+import { STATUS_CODES } from 'node:http';
+import { getHeapStatistics } from 'node:v8';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import underPressure from '@fastify/under-pressure';
+import { loadDefaultCatalog, type Catalog } from '@csbs-errors/catalog';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import type { Logger, Registry } from '@csbs-errors/observability';
 import type { ApiToken } from '@csbs-errors/config';
+import { boundQuery, cachedQuery, DEFAULT_QUERY_CACHE, DEFAULT_QUERY_LIMITS, type ApiDeps, type QueryCache, type QueryLimits } from './deps.js';
+import { ROLLUPS, type Rollup } from './filters.js';
+import { problemBody } from './problem.js';
+import { problemsPlugin } from './plugins/problems.js';
+import { openapiPlugin } from './plugins/openapi.js';
+import { v1Plugin, type RateLimitOptions } from './plugins/v1.js';
+import { healthRoutes } from './routes/health.js';
 
-function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
-  return { type: 'about:blank', title, status, detail, ...extra };
+export interface BuildApiOptions {
+  store: ClickHouseClient;
+  registry: Registry;
+  logger: Logger;
+  /** API_TOKENS: with any, every /v1 request needs one of them as a bearer token. */
+  tokens?: ApiToken[];
+  /** The error catalog (default: the package's data file). */
+  catalog?: Catalog;
+  /** Requests per window per token (per client address without tokens); false turns it off. Default 600 per minute. */
+  rateLimit?: RateLimitOptions | false;
+  /** Time limit and row cap of every store query. */
+  queryLimits?: QueryLimits;
+  /** Reuse of identical query answers for a short while (default 1 s); false turns it off. */
+  cache?: QueryCache | false;
+  /** Rollups the count queries may read (default all; [] = raw events only, for comparisons). */
+  rollups?: readonly Rollup[];
+  /** Clock for relative times and default windows. */
+  now?: () => number;
+  /** Overload protection (@fastify/under-pressure); false turns it off. */
+  pressure?: { maxEventLoopDelayMs?: number; maxHeapUsedRatio?: number } | false;
 }
 
-export async function buildApi(options: { store: ClickHouseClient; registry: Registry; logger: Logger; tokens?: ApiToken[] }): Promise<FastifyInstance> {
-  const deps: ApiDeps = { store: options.store, query: boundQuery(options.store), registry: options.registry, logger: options.logger, tokens: options.tokens ?? [] };
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, disableRequestLogging: false });
+export async function buildApi(options: BuildApiOptions): Promise<FastifyInstance> {
+  const deps: ApiDeps = {
+    store: options.store,
+    query: withCache(boundQuery(options.store, options.queryLimits ?? DEFAULT_QUERY_LIMITS), options.cache),
+    registry: options.registry,
+    logger: options.logger,
+    tokens: options.tokens ?? [],
+    catalog: options.catalog ?? loadDefaultCatalog(),
+    rollups: options.rollups ?? ROLLUPS,
+    now: options.now ?? Date.now,
+  };
+  // Request logs carry the method, the route and the status: never headers, tokens or client addresses.
+  const logger = options.logger.child(
+    { component: 'api' },
+    {
+      serializers: {
+        req: (req: { method?: string; routeOptions?: { url?: string }; url?: string }) => ({ method: req.method, route: req.routeOptions?.url ?? req.url?.split('?')[0] }),
+        res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
+      },
+    },
+  );
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Long path parameters reach validation (a 400 naming them) instead of the router's 414.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
+    return503OnClosing: true,
+    // Requests Node cannot even parse (header or request line too large, malformed) get a problem too.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (!socket.writable) return;
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = JSON.stringify(problemBody(status, STATUS_CODES[status] ?? 'Bad request', 'the request could not be read (request line or headers too large, or malformed)'));
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const issue = error.validation[0];
-      const path = issue?.instancePath.replace(/^\//, '').split('/')[0] ?? '';
-      const parameter = path !== '' ? path : (issue?.params as { issue?: { keys?: string[] } } | undefined)?.issue?.keys?.[0] ?? 'query';
-      return reply
-        .code(400)
-        .type('application/problem+json')
-        .send(problem(400, 'Invalid parameter', `${parameter}: ${issue?.message ?? 'invalid'}`, { parameter }));
-    }
-    if (error instanceof ParameterError) {
-      return reply.code(400).type('application/problem+json').send(problem(400, 'Invalid parameter', `${error.parameter}: ${error.message}`, { parameter: error.parameter }));
-    }
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'request failed');
-    return reply
-      .code(status)
-      .type('application/problem+json')
-      .send(problem(status, status === 500 ? 'Internal error' : 'Bad request', status === 500 ? 'the request could not be answered; see the server log' : error.message));
-  });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).type('application/problem+json').send(problem(404, 'Not found', 'no such resource')));
-
-  await app.register(swagger, {
-    openapi: { openapi: '3.0.3', info: { title: 'csbs-errors query API', version: '0.1.0', description: 'CSBS error frequency, trends and events' } },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
+  await app.register(problemsPlugin);
+  if (options.pressure !== false) {
+    const heapLimit = getHeapStatistics().heap_size_limit;
+    await app.register(underPressure, {
+      maxEventLoopDelay: options.pressure?.maxEventLoopDelayMs ?? 1_000,
+      maxHeapUsedBytes: Math.floor(heapLimit * (options.pressure?.maxHeapUsedRatio ?? 0.9)),
+      pressureHandler: (request, reply, type, value) => {
+        // Liveness stays green under load: a restart would not help.
+        if (request.url.startsWith('/healthz')) return;
+        request.log.warn({ pressure: type, value }, 'overloaded: shedding a request');
+        void reply.code(503).header('retry-after', '5').type('application/problem+json').send(problemBody(503, 'Overloaded', 'the server is overloaded; retry shortly'));
+      },
+    });
+  }
+  await app.register(openapiPlugin, { tokens: deps.tokens.length > 0 });
   await app.register(healthRoutes, deps);
-  await app.register(frequencyRoutes, deps);
+  await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 } });
   return app;
+}
+
+function withCache(run: ApiDeps['query'], cache: QueryCache | false | undefined): ApiDeps['query'] {
+  return cache === false ? run : cachedQuery(run, cache ?? DEFAULT_QUERY_CACHE);
 }

@@ -1,2 +1,3 @@
-export { buildApi } from './app.js';
+export { buildApi, type BuildApiOptions } from './app.js';
 export { parseInstant } from './time.js';
+export { ROLLUPS, type Rollup } from './filters.js';

@@ -21,3 +21,23 @@ export const MINUTE_MS = 60_000;
 export const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 export const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 export const iso = (ms: number) => new Date(ms).toISOString();
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Bucket widths of trend and rate series. Buckets are aligned to the epoch, i.e. to UTC midnight. */
+export const INTERVALS = { '1m': MINUTE_MS, '5m': 5 * MINUTE_MS, '15m': 15 * MINUTE_MS, '1h': HOUR_MS, '6h': 6 * HOUR_MS, '1d': DAY_MS } as const;
+export type IntervalName = keyof typeof INTERVALS;
+export const INTERVAL_NAMES = Object.keys(INTERVALS) as IntervalName[];
+
+/** `auto` picks the finest interval that keeps a series at or under this many buckets. */
+export const AUTO_TARGET_BUCKETS = 300;
+
+/** Number of buckets of width `step` that the window [from, to) touches. */
+export function bucketCount(from: number, to: number, step: number): number {
+  return (floorTo(to - 1, step) - floorTo(from, step)) / step + 1;
+}
+
+export function autoInterval(from: number, to: number): IntervalName {
+  for (const name of INTERVAL_NAMES) if (bucketCount(from, to, INTERVALS[name]) <= AUTO_TARGET_BUCKETS) return name;
+  return '1d';
+}

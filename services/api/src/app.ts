@@ -18,8 +18,9 @@ import { ROLLUPS, type Rollup } from './filters.js';
 import { problemBody } from './problem.js';
 import { problemsPlugin } from './plugins/problems.js';
 import { openapiPlugin } from './plugins/openapi.js';
-import { v1Plugin, type RateLimitOptions } from './plugins/v1.js';
+import { v1Plugin, type RateLimitOptions, type V1RoutePlugin } from './plugins/v1.js';
 import { healthRoutes } from './routes/health.js';
+import { dashboardPlugin } from '@csbs-errors/dashboard';
 
 export interface BuildApiOptions {
   store: ClickHouseClient;
@@ -39,6 +40,11 @@ export interface BuildApiOptions {
   rollups?: readonly Rollup[];
   /** Clock for relative times and default windows. */
   now?: () => number;
+  /**
+   * More /v1 routes from other packages (alerts, reports), registered inside the /v1 scope so that
+   * the token check and the rate limit apply to them too. The CLI wires them; the API knows none.
+   */
+  extraRoutes?: V1RoutePlugin[];
   /** Overload protection (@fastify/under-pressure); false turns it off. */
   pressure?: { maxEventLoopDelayMs?: number; maxHeapUsedRatio?: number } | false;
 }
@@ -96,7 +102,8 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   }
   await app.register(openapiPlugin, { tokens: deps.tokens.length > 0 });
   await app.register(healthRoutes, deps);
-  await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 } });
+  await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 }, extraRoutes: options.extraRoutes ?? [] });
+  await app.register(dashboardPlugin);
   return app;
 }
 

@@ -4,7 +4,7 @@
  * rate limit can key on it; a missing or unknown token is refused after the rate limit has counted it
  * (by address), so that guessing tokens is rate limited too.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { tokenTable } from '../auth.js';
 import { ApiProblem } from '../problem.js';
@@ -20,7 +20,13 @@ export interface RateLimitOptions {
   timeWindowMs: number;
 }
 
-export async function v1Plugin(app: FastifyInstance, options: { deps: ApiDeps; rateLimit: RateLimitOptions | false }): Promise<void> {
+/** A /v1 route plugin from another package; it gets the API's dependencies (query, catalog, clock). */
+export type V1RoutePlugin = FastifyPluginAsync<ApiDeps>;
+
+export async function v1Plugin(
+  app: FastifyInstance,
+  options: { deps: ApiDeps; rateLimit: RateLimitOptions | false; extraRoutes: V1RoutePlugin[] },
+): Promise<void> {
   const { deps } = options;
   const tokens = tokenTable(deps.tokens);
   app.decorateRequest('principal', undefined);
@@ -47,4 +53,5 @@ export async function v1Plugin(app: FastifyInstance, options: { deps: ApiDeps; r
   await app.register(rateRoutes, deps);
   await app.register(codesRoutes, deps);
   await app.register(eventsRoutes, deps);
+  for (const routes of options.extraRoutes) await app.register(routes, deps);
 }

@@ -1,0 +1,121 @@
+/**
+ * GET /v1/reports/postmortem?format=json|md: the postmortem report over HTTP, as a Fastify plugin
+ * (zod type provider) that the query API registers in its /v1 scope. Parameters are those of the
+ * API's other endpoints (from, to, tenant, code, status, operation; the last four repeatable) plus
+ * `format` and `limit`; a bad one is a 400 application/problem+json that names it, also when the
+ * plugin runs on an app of its own.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Catalog } from '@csbs-errors/catalog';
+import type { ClickHouseClient } from '@csbs-errors/store';
+import { buildReport } from './build.js';
+import { renderMarkdown } from './markdown.js';
+import { clientQuery, type QueryFn } from './query.js';
+import type { Filters } from './sql.js';
+import { WindowError, resolveWindow } from './window.js';
+
+export interface PostmortemRouteOptions {
+  /** How to run a query: the API passes its own (limits, problems); else `store` is used. */
+  query?: QueryFn;
+  store?: ClickHouseClient;
+  catalog?: Catalog;
+  /** Clock for relative times, default windows and `generated_at`. */
+  now?: () => number;
+  /**
+   * The tenant a request is confined to (a tenant token's), if any: the report is then about that
+   * tenant only, and asking for another one is a 403.
+   */
+  tenantOf?: (request: FastifyRequest) => string | undefined;
+}
+
+const repeatable = <T extends z.ZodType>(item: T, expected: string) =>
+  z
+    .union([item, z.array(item).max(100)], { error: `expected ${expected}; repeat the parameter for more (at most 100)` })
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+
+const timeText = z.string().min(1).max(64);
+const name = z.string().min(1).max(128);
+
+const querySchema = z
+  .object({
+    from: timeText.optional().describe('ISO-8601 instant or relative (now-24h); default: `to` minus 24 h'),
+    to: timeText.optional().describe('ISO-8601 instant or relative; default now'),
+    tenant: repeatable(name, 'a tenant id of 1 to 128 characters').describe('tenant (project id); repeatable'),
+    code: repeatable(name, 'an error code of 1 to 128 characters').describe('error code such as CSBS.9999; repeatable'),
+    status: repeatable(z.coerce.number().int().min(100).max(599), 'an HTTP status between 100 and 599').describe('HTTP status; repeatable'),
+    operation: repeatable(name, 'an operation name of 1 to 128 characters').describe('operation name such as restore_backup; repeatable'),
+    format: z.enum(['json', 'md']).default('json').describe('json: the report object; md: a markdown document'),
+    limit: z.coerce.number().int().min(1).max(1_000).default(20).describe('codes listed in top codes (the rest summed)'),
+  })
+  .strict();
+
+const PROBLEM = 'application/problem+json';
+
+function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, parameter?: string) {
+  return reply
+    .code(status)
+    .type(PROBLEM)
+    .send({ type: 'about:blank', title, status, detail, ...(parameter !== undefined ? { parameter } : {}) });
+}
+
+/** The parameter a validation failure is about (the first issue's), and what is wrong with it. */
+function invalidParameter(validation: ReadonlyArray<{ keyword?: string; instancePath: string; message?: string; params: unknown }>) {
+  const first = validation[0];
+  if (first?.keyword === 'unrecognized_keys') {
+    const keys = (first.params as { keys?: unknown } | undefined)?.keys;
+    return { parameter: Array.isArray(keys) && typeof keys[0] === 'string' ? keys[0] : 'query', message: 'unknown parameter' };
+  }
+  const fromPath = first?.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+  return { parameter: fromPath !== '' ? fromPath : 'query', message: first?.message ?? 'invalid value' };
+}
+
+export const postmortemRoutes: FastifyPluginAsyncZod<PostmortemRouteOptions> = async (app, options) => {
+  const query = options.query ?? (options.store ? clientQuery(options.store) : undefined);
+  if (query === undefined) throw new Error('postmortemRoutes: pass `query` or `store`');
+  const now = options.now ?? Date.now;
+
+  // Validation failures as problems naming the parameter; anything else goes to the parent's handler.
+  app.setErrorHandler((error, _request, reply) => {
+    if (!hasZodFastifySchemaValidationErrors(error)) throw error;
+    const { parameter, message } = invalidParameter(error.validation);
+    return sendProblem(reply, 400, 'Invalid parameter', `${parameter}: ${message}`, parameter);
+  });
+
+  app.get(
+    '/v1/reports/postmortem',
+    {
+      schema: {
+        summary: 'Postmortem report for a window',
+        description:
+          'Summary, timeline (first error, peak minute, last error, alerts fired), top codes with the catalog description and solution, unknown codes, status mismatches, tenants and operations hit, resources named in the messages, and the comparison with the previous window of the same length. The totals and code counts equal /v1/errors/frequency for the same parameters.',
+        tags: ['reports'],
+        querystring: querySchema,
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      let window;
+      try {
+        window = resolveWindow(q, now());
+      } catch (error) {
+        if (error instanceof WindowError) return sendProblem(reply, 400, 'Invalid parameter', error.message, error.parameter);
+        throw error;
+      }
+      const confined = options.tenantOf?.(request);
+      const others = confined === undefined ? [] : q.tenant.filter((t) => t !== confined);
+      if (others.length > 0) return sendProblem(reply, 403, 'Forbidden', 'tenant: this token may only read its own tenant', 'tenant');
+      const filters: Filters = {
+        tenant: confined === undefined ? [...new Set(q.tenant)] : [confined],
+        code: q.code,
+        status: q.status,
+        operation: q.operation,
+      };
+      const report = await buildReport({ query, window, filters, now, limits: { codes: q.limit }, ...(options.catalog ? { catalog: options.catalog } : {}) });
+      if (q.format === 'md') return reply.type('text/markdown; charset=utf-8').send(renderMarkdown(report));
+      return reply.type('application/json; charset=utf-8').send(report);
+    },
+  );
+};

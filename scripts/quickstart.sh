@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The quick start's first command: install, build, start a local Kafka broker and run `serve`
-# (ingest + API on the embedded ClickHouse engine) in the foreground. Ctrl-C stops serve; the broker
-# keeps running for the tests (`bash scripts/kafka-local.sh stop` stops it).
+# The quick start's first command: install, build, start a local Kafka broker, feed it demo gateway
+# traffic (with a CSBS.9999 spike after 3 minutes, so an alert fires) and run `serve` (ingest + API +
+# dashboard + alerter on the embedded ClickHouse engine) in the foreground. Ctrl-C stops serve and
+# the demo; the broker keeps running for the tests (`bash scripts/kafka-local.sh stop` stops it).
+# QUICKSTART_DEMO=0 skips the demo traffic.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,4 +14,11 @@ npm run build --silent
 KAFKA_BROKERS="${KAFKA_BROKERS:-$(bash scripts/kafka-local.sh start | tail -n 1)}"
 export KAFKA_BROKERS
 echo "Kafka at $KAFKA_BROKERS; topic ${KAFKA_TOPIC:-gateway-logs}; store ${CLICKHOUSE_URL:-chdb://./data/clickhouse}"
-exec node services/cli/bin/csbs-errors.js serve
+
+if [ "${QUICKSTART_DEMO:-1}" != 0 ]; then
+  node services/cli/bin/csbs-errors.js demo --rate 40 --spike-at 180s --spike-for 180s --spike-factor 15 &
+  demo_pid=$!
+  trap 'kill "$demo_pid" 2>/dev/null || true' EXIT
+  echo "demo traffic: 40 records/s, a CSBS.9999 spike from minute 3 to minute 6"
+fi
+node services/cli/bin/csbs-errors.js serve

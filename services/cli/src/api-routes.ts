@@ -4,9 +4,14 @@
  */
 import { principalOf, type V1RoutePlugin } from '@csbs-errors/api';
 import { postmortemRoutes } from '@csbs-errors/report';
+import { alertsPlugin } from '@csbs-errors/alerter';
 
 const postmortem: V1RoutePlugin = async (app, deps) => {
   await app.register(postmortemRoutes, { query: deps.query, catalog: deps.catalog, now: deps.now, tenantOf: (request) => principalOf(request)?.tenant });
 };
 
-export const extraApiRoutes: V1RoutePlugin[] = [postmortem];
+const alerts: V1RoutePlugin = async (app, deps) => {
+  await app.register(alertsPlugin, { store: deps.store, now: deps.now, tenantOf: (request) => principalOf(request)?.tenant });
+};
+
+export const extraApiRoutes: V1RoutePlugin[] = [postmortem, alerts];

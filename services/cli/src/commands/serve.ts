@@ -1,6 +1,8 @@
-/** `csbs-errors serve`: ingest worker and API in one process (one process owns an embedded store). */
+/** `csbs-errors serve`: ingest worker, API and alert evaluator in one process (one process owns an embedded store). */
 import { startIngest } from '@csbs-errors/ingest';
 import { buildApi } from '@csbs-errors/api';
+import { extraApiRoutes } from '../api-routes.js';
+import { AlerterConfigError, RulesError, loadAlerterSettings, loadRules, startAlerter, type AlerterSettings, type Rule } from '@csbs-errors/alerter';
 import { isLoopback, loadRuntime, onShutdown, openStore } from '../runtime.js';
 
 export async function run(): Promise<number> {
@@ -10,15 +12,30 @@ export async function run(): Promise<number> {
     process.stderr.write(`csbs-errors: refusing to listen on ${config.api.host} without API tokens; set API_TOKENS or API_TOKENS_FILE, or HOST=127.0.0.1\n`);
     return 2;
   }
+  // Bad alerter settings or rules fail here, before anything starts.
+  let alerterSettings: AlerterSettings;
+  let alertRules: Rule[];
+  try {
+    alerterSettings = loadAlerterSettings();
+    alertRules = loadRules(alerterSettings.rulesFile);
+  } catch (error) {
+    if (error instanceof AlerterConfigError || error instanceof RulesError) {
+      process.stderr.write(`csbs-errors: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   const store = await openStore(runtime);
-  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens });
+  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, extraRoutes: extraApiRoutes });
   const ingest = await startIngest({ config, store, logger, registry });
   const address = await api.listen({ host: config.api.host, port: config.api.port });
+  const alerter = startAlerter({ store, logger, registry, settings: alerterSettings, rules: alertRules, defaultDashboardUrl: address });
   logger.info({ url: address }, 'serving');
   process.stdout.write(`csbs-errors serving on ${address} (dashboard ${address}/, API docs ${address}/docs)\n`);
   onShutdown(logger, async () => {
     await ingest.stop();
     await api.close();
+    await alerter.stop();
     await store.close();
   });
   return new Promise<number>(() => undefined);

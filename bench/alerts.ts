@@ -1,0 +1,170 @@
+/**
+ * Alert detection quality and end-to-end latency: `npm run bench -- alerts [--json] [--days=N] [--seeds=N] [--skip-e2e]`
+ * (options in the `--name=value` form: bench/main.ts takes bare words for benchmark names).
+ *
+ * Quality (in process, no store): the scenario generator (services/alerter/src/scenarios.ts: diurnal
+ * traffic, Poisson noise with bursts, CSBS.9999 spikes of 2×-20× for 2-30 minutes, spikes in one
+ * tenant, slow ramps, traffic surges with a flat error rate) over `--seeds` seeds × `--days` days,
+ * the default rules replayed through the same detector and state machine as the evaluator (10-s
+ * steps, 3 s after each minute), scored against the incidents:
+ * - `precision`: alerts that fired during a spike or ramp in their scope / all alerts;
+ * - `recall_3x`: spikes >= 3× lasting >= 2 minutes that got an alert;
+ * - `median_delay_s`, `p90_delay_s`: from the end of the first spiking minute to the alert;
+ * - `false_on_surge`: alerts during traffic surges (flat error rate);
+ * - `alerts`, `false_alerts`, `spikes_3x`, `recall_all` (any spike, 2× included).
+ *
+ * End to end (`e2e_notify_s`): `serve` with the default rules, step and evaluation delay, a real
+ * Kafka broker (the test harness's), and a webhook receiver on loopback. Five normal minutes are
+ * produced, then the current minute runs normally in real time until 5 s before its end, when a
+ * spike's records are produced. The figure is the time from producing the last record of the
+ * spiking minute to the webhook's firing message (`e2e_after_minute_end_s`: from the end of that
+ * minute).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_RULES, generateScenario, replayRule, scoreEpisodes, type Episode, type Incident } from '@csbs-errors/alerter';
+
+const MINUTE = 60_000;
+
+export async function run(args: string[]): Promise<Record<string, number>> {
+  const { values } = parseArgs({
+    args: [...args, ...process.argv.slice(2)],
+    options: {
+      days: { type: 'string', default: '28' },
+      seeds: { type: 'string', default: '3' },
+      'skip-e2e': { type: 'boolean', default: false },
+    },
+    strict: false,
+    allowPositionals: true,
+  });
+  const days = Number(values.days);
+  const seeds = Number(values.seeds);
+  if (!(days >= 1) || !(seeds >= 1)) throw new Error('--days and --seeds must be positive numbers');
+  const figures: Record<string, number> = { ...quality(days, seeds) };
+  if (values['skip-e2e'] !== true) Object.assign(figures, await endToEnd());
+  return figures;
+}
+
+function quality(days: number, seeds: number): Record<string, number> {
+  const [overallRule, tenantRule] = DEFAULT_RULES;
+  if (!overallRule || !tenantRule) throw new Error('the default rules changed: expected an overall and a per-tenant rule');
+  const incidents: Incident[] = [];
+  const episodes: Episode[] = [];
+  const started = performance.now();
+  for (let seed = 1; seed <= seeds; seed++) {
+    // Each seed's scenario starts where the previous one ended, so the incidents stay apart.
+    const startMs = Date.UTC(2026, 9, 5) + (seed - 1) * days * 86_400_000;
+    const scenario = generateScenario({ seed, days, startMs });
+    const from = scenario.firstMinute * MINUTE;
+    const to = (scenario.firstMinute + scenario.minutes) * MINUTE;
+    incidents.push(...scenario.incidents);
+    episodes.push(...replayRule(overallRule, [{ labels: {}, series: scenario.overall }], from, to));
+    const tenants = scenario.tenants.map((tenant) => ({ labels: { tenant }, series: scenario.byTenant.get(tenant) ?? scenario.overall }));
+    episodes.push(...replayRule(tenantRule, tenants, from, to));
+  }
+  const score = scoreEpisodes(incidents, episodes);
+  const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+  return {
+    precision: round(score.precision),
+    recall_3x: round(score.recall_3x),
+    median_delay_s: score.median_delay_s,
+    p90_delay_s: score.p90_delay_s,
+    false_on_surge: score.false_on_surge,
+    alerts: score.alerts,
+    false_alerts: score.false_alerts,
+    spikes_3x: score.spikes_3x,
+    recall_all: round(score.recall_all),
+    simulated_days: days * seeds,
+    quality_cpu_s: round((performance.now() - started) / 1000, 1),
+  };
+}
+
+async function endToEnd(): Promise<Record<string, number>> {
+  const { kafkaForTests, uniqueTopic, createTopic, testKafkaClient } = await import('../test/support/kafka.js');
+  const { storeForTests } = await import('../test/support/store.js');
+  const { startServe, stopChild } = await import('../test/support/cli.js');
+  const kafka = await kafkaForTests();
+  const store = await storeForTests();
+  const dir = mkdtempSync(join(tmpdir(), 'csbs-bench-alerts-'));
+  const firingAt: number[] = [];
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { status?: string; alerts?: Array<{ labels?: Record<string, string> }> };
+      if (body.status === 'firing' && body.alerts?.[0]?.labels?.tenant === undefined) firingAt.push(Date.now());
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const topic = uniqueTopic('bench-alerts');
+  await createTopic(kafka.brokers, topic, 1);
+  const serve = await startServe({
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: `${topic}-group`,
+    CLICKHOUSE_URL: store.url,
+    RETENTION_DAYS: '0',
+    PORT: '0',
+    ALERT_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+    ALERT_RULES_FILE: '',
+  });
+  const producer = testKafkaClient(kafka.brokers).producer();
+  await producer.connect();
+  try {
+    const send = (records: string[]) => producer.send({ topic, messages: records.map((value) => ({ value })), acks: -1 });
+    // Enough time left in this minute to run part of it normally; else start with the next one.
+    if (MINUTE - (Date.now() % MINUTE) < 20_000) await sleep(MINUTE - (Date.now() % MINUTE) + 500);
+    const spikeMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
+    // Twelve normal minutes of history (the default minSamples is 10), then the current minute so far.
+    for (let ago = 12; ago >= 1; ago--) await send(gatewayRecords(spikeMinute - ago * MINUTE, 10, 2_000, MINUTE));
+    await send(gatewayRecords(spikeMinute, 10, 2_000, Date.now() - spikeMinute));
+    await sleep(spikeMinute + MINUTE - 5_000 - Date.now());
+    // 5 s before the minute ends: the spike (the minute's errors × ~15).
+    await send(gatewayRecords(spikeMinute + MINUTE - 5_000, 150, 100, 4_000));
+    const lastProduced = Date.now();
+    const deadline = Date.now() + 60_000;
+    while (firingAt.length === 0 && Date.now() < deadline) await sleep(100);
+    const notified = firingAt[0];
+    if (notified === undefined) throw new Error(`no firing notification within 60 s:\n${serve.logs().slice(-2_000)}`);
+    return {
+      e2e_notify_s: Math.round((notified - lastProduced) / 100) / 10,
+      e2e_after_minute_end_s: Math.round((notified - (spikeMinute + MINUTE)) / 100) / 10,
+    };
+  } finally {
+    await producer.disconnect();
+    await stopChild(serve.child);
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await store.dispose();
+    await kafka.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Flat-format gateway records spread over [start, start + spanMs): `errors` CSBS.9999 failures, `ok` successes. */
+function gatewayRecords(start: number, errors: number, ok: number, spanMs: number): string[] {
+  const total = errors + ok;
+  const records: string[] = [];
+  for (let i = 0; i < total; i++) {
+    // Exactly `errors` failures, spread evenly over the span.
+    const failed = Math.floor(((i + 1) * errors) / total) > Math.floor((i * errors) / total);
+    const tenant = `abcdef0${i % 5}`.padEnd(32, '0');
+    records.push(
+      JSON.stringify({
+        timestamp: new Date(start + Math.floor((i * Math.max(1, spanMs - 1)) / total)).toISOString(),
+        method: 'POST',
+        path: `/v1/${tenant}/providers/p1/checkpoints`,
+        response_code: failed ? '500' : '200',
+        request_id: `bench-${start}-${i}`,
+        upstream_cluster: 'csbs',
+        ...(failed ? { resp_body: { error_code: 'CSBS.9999', error_msg: 'backup failed' } } : {}),
+      }),
+    );
+  }
+  return records;
+}

@@ -1,0 +1,15 @@
+export { ruleSchema, rulesFileSchema, loadRules, parseRules, historyMinutes, durationSchema, DEFAULT_RULES, DEFAULT_RULE_INPUTS, RulesError, MINUTE_MS, type Rule, type RuleInput } from './rules.js';
+export { detect, paramsOf, robustBaseline, median, poissonUpperTail, sampleWindowEnds, DenseSeries, SparseSeries, MIN_EXPECTED, type Detection, type DetectionParams, type MinuteSeries } from './detect.js';
+export { advance, isOpen, INITIAL_STATE, type AlertState, type AlertPhase, type AlertTiming, type AlertNumbers, type Transition, type Observation } from './state.js';
+export { AlertTable, groupKeyOf, NOTHING_DELIVERED, type AlertRecord, type Delivery, type AlertQuery } from './alert-table.js';
+export { loadSeries, rangesFor, type GroupSeries, type MinuteRange } from './series.js';
+export { AlertmanagerTarget, WebhookTarget, webhookPayload, fingerprint, DEFAULT_RETRY, type AlertNotice, type NotifyTarget, type RetryPolicy } from './notify.js';
+export { alertLabels, noticeFor, dashboardLink } from './notices.js';
+export { Evaluator, type EvaluatorOptions, type TransitionEvent } from './evaluator.js';
+export { Lease, type LeaseOptions } from './lease.js';
+export { AlerterMetrics } from './metrics.js';
+export { alertsPlugin, type AlertsPluginOptions } from './api.js';
+export { backtest, replayGroup, replayRule, toWouldBeAlert, evaluationTimes, newestCompleteMinute, DEFAULT_SETTLE_MS, type Episode, type WouldBeAlert } from './backtest.js';
+export { loadAlerterSettings, alerterEnvSchema, AlerterConfigError, type AlerterSettings } from './env.js';
+export { startAlerter, type RunningAlerter, type StartAlerterOptions } from './service.js';
+export { generateScenario, scoreEpisodes, type Scenario, type ScenarioOptions, type Incident, type Score } from './scenarios.js';

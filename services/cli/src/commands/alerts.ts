@@ -1,0 +1,124 @@
+/**
+ * `csbs-errors alerts backtest [--rules FILE] --from T --to T [--format json|table]`: the alert rules
+ * run over stored history as the evaluator would have run them live (same steps, same state
+ * machine), printing the alerts that would have paged: for tuning a rule, and for postmortems ("would
+ * we have been paged, and when?"). Without --rules: ALERT_RULES_FILE, else the built-in rules.
+ */
+import { parseArgs } from 'node:util';
+import { RulesError, backtest, loadRules, type Rule, type WouldBeAlert } from '@csbs-errors/alerter';
+import { StoreBusyError, commandRuntime, openCommandStore } from '../store-command.js';
+
+const USAGE = `usage: csbs-errors alerts backtest --from T --to T [options]
+
+Runs the alert rules over the stored per-minute counts of [from, to) and prints the alerts that would
+have fired: [{rule, labels, starts_at, ends_at, peak, baseline, factor}] (starts_at: when it would
+have paged; ends_at: when it would have resolved, null if still firing at --to; peak: the most
+errors in one window, with the baseline and factor of that moment). Times are ISO-8601 (UTC unless
+an offset is given) or relative (now-2h). History before --from that the baselines need is read too.
+
+options:
+  --from T, --to T      the window (required)
+  --rules FILE          JSON rules file (default ALERT_RULES_FILE, else the built-in rules)
+  --format json|table   json (default) or a table
+  -h, --help            this text
+`;
+
+const RELATIVE = /^now(?:-(\d+)(s|m|h|d|w))?$/;
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+function parseTime(text: string, now: number): number | null {
+  const relative = RELATIVE.exec(text);
+  if (relative) return relative[1] === undefined ? now : now - Number(relative[1]) * (UNIT_MS[relative[2] ?? ''] ?? 0);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return null;
+  const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10;
+  const ms = Date.parse(hasOffset ? text : `${text.length === 10 ? `${text}T00:00:00` : text.replace(' ', 'T')}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`csbs-errors alerts: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand === '-h' || subcommand === '--help' || subcommand === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (subcommand !== 'backtest') return usageError(subcommand === undefined ? 'a subcommand is required' : `unknown subcommand '${subcommand}'`);
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        rules: { type: 'string' },
+        format: { type: 'string', default: 'json' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    return usageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.format !== 'json' && values.format !== 'table') return usageError('--format: expected json or table');
+  if (values.from === undefined || values.to === undefined) return usageError('--from and --to are required');
+  const now = Date.now();
+  const from = parseTime(values.from, now);
+  const to = parseTime(values.to, now);
+  if (from === null) return usageError('--from: expected ISO-8601 or now-<n>(s|m|h|d|w)');
+  if (to === null) return usageError('--to: expected ISO-8601 or now-<n>(s|m|h|d|w)');
+  if (to <= from) return usageError('--to must be after --from');
+  let rules: Rule[];
+  try {
+    rules = loadRules(values.rules ?? process.env.ALERT_RULES_FILE);
+  } catch (error) {
+    if (error instanceof RulesError) {
+      process.stderr.write(`csbs-errors alerts: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const runtime = commandRuntime();
+  let store;
+  try {
+    store = await openCommandStore(runtime);
+  } catch (error) {
+    if (error instanceof StoreBusyError) {
+      process.stderr.write(`csbs-errors alerts: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  try {
+    const alerts = await backtest(store, rules, from, to);
+    process.stdout.write(values.format === 'json' ? `${JSON.stringify(alerts, null, 2)}\n` : renderTable(alerts));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export function renderTable(alerts: readonly WouldBeAlert[]): string {
+  if (alerts.length === 0) return 'no alerts would have fired\n';
+  const header = ['rule', 'labels', 'starts_at', 'ends_at', 'peak', 'baseline', 'factor'];
+  const rows = alerts.map((a) => [
+    a.rule,
+    Object.entries(a.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || '-',
+    a.starts_at,
+    a.ends_at ?? '(firing)',
+    String(a.peak),
+    a.baseline.toFixed(1),
+    `${a.factor.toFixed(1)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}

@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildApi } from '@csbs-errors/api';
-import { dashboardPlugin } from '@csbs-errors/dashboard';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
@@ -203,7 +202,6 @@ let app: FastifyInstance;
 let base: string;
 let browser: Browser;
 let assetsDir: string;
-let standInAlerts = false;
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -221,45 +219,46 @@ before(async () => {
     rateLimit: false,
     tokens: [{ token: ADMIN_TOKEN }, { token: TENANT_TOKEN, tenant: TENANTS[1]! }],
     now: () => FIXTURE_END + 30 * 60_000,
+    dashboard: { root: assetsDir },
+    // The alerter's endpoint answers from its own table; here a stand-in in its shape (one firing,
+    // one resolved alert) gives the panel something to show. The real endpoint: test/alerts-api.test.ts.
+    extraRoutes: [
+      async (v1) => {
+        v1.get('/v1/alerts', async () => ({
+          now: '2026-11-21T00:30:00.000Z',
+          since: FROM,
+          firing: 1,
+          pending: 0,
+          alerts: [
+            {
+              rule: 'csbs-9999-spike',
+              labels: { code: 'CSBS.9999' },
+              state: 'firing',
+              severity: 'page',
+              active_at: '2026-11-19T13:50:00.000Z',
+              starts_at: '2026-11-19T13:52:00.000Z',
+              ends_at: null,
+              last_breach_at: '2026-11-19T16:05:00.000Z',
+              latest: { count: 61, requests: 2_310, baseline: 4.9, factor: 12.45, at: '2026-11-19T14:45:00.000Z' },
+              peak: { count: 75, requests: 2_410, baseline: 4.9, factor: 15.31, at: '2026-11-19T15:00:00.000Z' },
+            },
+            {
+              rule: 'csbs-3001-burst',
+              labels: { code: 'CSBS.3001', tenant: TENANTS[0]! },
+              state: 'resolved',
+              severity: 'warning',
+              active_at: '2026-11-17T09:12:00.000Z',
+              starts_at: '2026-11-17T09:14:00.000Z',
+              ends_at: '2026-11-17T09:44:00.000Z',
+              last_breach_at: '2026-11-17T09:40:00.000Z',
+              latest: { count: 9, requests: 800, baseline: 6.1, factor: 1.48, at: '2026-11-17T09:44:00.000Z' },
+              peak: { count: 24, requests: 820, baseline: 6.1, factor: 3.93, at: '2026-11-17T09:25:00.000Z' },
+            },
+          ],
+        }));
+      },
+    ],
   });
-  await app.register(dashboardPlugin, { root: assetsDir });
-  if (!app.hasRoute({ method: 'GET', url: '/v1/alerts' })) {
-    // Until the API registers the alerter's endpoint: a stand-in answering in its shape (one firing,
-    // one resolved alert), so that the panel has something to show.
-    standInAlerts = true;
-    app.get('/v1/alerts', async () => ({
-      now: '2026-11-21T00:30:00.000Z',
-      since: FROM,
-      firing: 1,
-      pending: 0,
-      alerts: [
-        {
-          rule: 'csbs-9999-spike',
-          labels: { code: 'CSBS.9999' },
-          state: 'firing',
-          severity: 'page',
-          active_at: '2026-11-19T13:50:00.000Z',
-          starts_at: '2026-11-19T13:52:00.000Z',
-          ends_at: null,
-          last_breach_at: '2026-11-19T16:05:00.000Z',
-          latest: { count: 61, requests: 2_310, baseline: 4.9, factor: 12.45, at: '2026-11-19T14:45:00.000Z' },
-          peak: { count: 75, requests: 2_410, baseline: 4.9, factor: 15.31, at: '2026-11-19T15:00:00.000Z' },
-        },
-        {
-          rule: 'csbs-3001-burst',
-          labels: { code: 'CSBS.3001', tenant: TENANTS[0]! },
-          state: 'resolved',
-          severity: 'warning',
-          active_at: '2026-11-17T09:12:00.000Z',
-          starts_at: '2026-11-17T09:14:00.000Z',
-          ends_at: '2026-11-17T09:44:00.000Z',
-          last_breach_at: '2026-11-17T09:40:00.000Z',
-          latest: { count: 9, requests: 800, baseline: 6.1, factor: 1.48, at: '2026-11-17T09:44:00.000Z' },
-          peak: { count: 24, requests: 820, baseline: 6.1, factor: 3.93, at: '2026-11-17T09:25:00.000Z' },
-        },
-      ],
-    }));
-  }
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -430,11 +429,9 @@ test('the overview asks for a token, then shows exactly the API numbers, with no
     assert.equal(await page.locator('.panel .chart canvas').count(), 2, 'trend and rate charts are drawn');
 
     // Alerts.
-    if (standInAlerts) {
-      assert.equal(await page.locator('[data-testid="alerts-open"] li').count(), 1);
-      assert.equal(await page.locator('[data-testid="alerts-resolved"] li').count(), 1);
-      assert.equal(await page.locator('[data-testid="kpi-alerts"] .kpi-value').textContent(), '1');
-    }
+    assert.equal(await page.locator('[data-testid="alerts-open"] li').count(), 1);
+    assert.equal(await page.locator('[data-testid="alerts-resolved"] li').count(), 1);
+    assert.equal(await page.locator('[data-testid="kpi-alerts"] .kpi-value').textContent(), '1');
 
     // Only rollup-backed endpoints with interval=auto; no raw events on the overview.
     const v1 = requests.filter((u) => u.includes('/v1/'));

@@ -1,6 +1,8 @@
 /** What the long-running commands share: configuration, logs, metrics, the store, signals. */
 import { loadConfig, ConfigError, type Config } from '@csbs-errors/config';
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from '@csbs-errors/observability';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AlerterConfigError, RulesError, loadAlerterSettings, loadRules, type AlerterSettings, type Rule } from '@csbs-errors/alerter';
 import { applyRetention, createStoreClient, describeTarget, migrate, parseStoreUrl, type ClickHouseClient } from '@csbs-errors/store';
 
 export interface Runtime {
@@ -65,4 +67,29 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs 
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+}
+
+/** Alerter settings and rules, checked before anything starts: a bad one exits 2 with its message. */
+export function loadAlerterSetup(): { settings: AlerterSettings; rules: Rule[] } {
+  try {
+    const settings = loadAlerterSettings();
+    return { settings, rules: loadRules(settings.rulesFile) };
+  } catch (error) {
+    if (error instanceof AlerterConfigError || error instanceof RulesError) {
+      process.stderr.write(`csbs-errors: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** /healthz and /metrics on HOST:PORT, for the services that run without the API. */
+export async function serveOperations(runtime: Runtime, what: string): Promise<FastifyInstance> {
+  const { config, logger, registry } = runtime;
+  const server = Fastify();
+  server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
+  const address = await server.listen({ host: config.api.host, port: config.api.port });
+  logger.info({ metrics: `${address}/metrics` }, `${what} serving metrics`);
+  return server;
 }

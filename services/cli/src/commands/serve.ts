@@ -2,8 +2,8 @@
 import { startIngest } from '@csbs-errors/ingest';
 import { buildApi } from '@csbs-errors/api';
 import { extraApiRoutes } from '../api-routes.js';
-import { AlerterConfigError, RulesError, loadAlerterSettings, loadRules, startAlerter, type AlerterSettings, type Rule } from '@csbs-errors/alerter';
-import { isLoopback, loadRuntime, onShutdown, openStore } from '../runtime.js';
+import { startAlerter } from '@csbs-errors/alerter';
+import { isLoopback, loadAlerterSetup, loadRuntime, onShutdown, openStore } from '../runtime.js';
 
 export async function run(): Promise<number> {
   const runtime = loadRuntime();
@@ -12,19 +12,7 @@ export async function run(): Promise<number> {
     process.stderr.write(`csbs-errors: refusing to listen on ${config.api.host} without API tokens; set API_TOKENS or API_TOKENS_FILE, or HOST=127.0.0.1\n`);
     return 2;
   }
-  // Bad alerter settings or rules fail here, before anything starts.
-  let alerterSettings: AlerterSettings;
-  let alertRules: Rule[];
-  try {
-    alerterSettings = loadAlerterSettings();
-    alertRules = loadRules(alerterSettings.rulesFile);
-  } catch (error) {
-    if (error instanceof AlerterConfigError || error instanceof RulesError) {
-      process.stderr.write(`csbs-errors: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const { settings: alerterSettings, rules: alertRules } = loadAlerterSetup();
   const store = await openStore(runtime);
   const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, extraRoutes: extraApiRoutes });
   const ingest = await startIngest({ config, store, logger, registry });

@@ -107,3 +107,28 @@ async function readTopic(brokerList: string[], topic: string, atLeast: number): 
   }
   return got;
 }
+
+test('serve on a topic that does not exist yet creates it and its dead-letter topic, and stops cleanly', async () => {
+  const topic = uniqueTopic('e2e-missing');
+  const serve = await startServe({
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_TOPIC: topic,
+    KAFKA_GROUP_ID: `${topic}-group`,
+    CLICKHOUSE_URL: store.url,
+    RETENTION_DAYS: '0',
+    PORT: '0',
+  });
+  try {
+    const kafka = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = new Set(await admin.listTopics());
+      assert.ok(topics.has(topic) && topics.has(`${topic}.dlq`), 'source and dead-letter topics exist');
+    } finally {
+      await admin.disconnect();
+    }
+  } finally {
+    assert.equal(await stopChild(serve.child), 0, serve.logs());
+  }
+});

@@ -52,10 +52,11 @@ export class PartitionBatchBuilder {
         case 'request':
           this.countRequest(outcome.request.ts, outcome.request.tenant, outcome.request.operation, outcome.request.status);
           break;
-        case 'dead':
+        case 'dead': {
+          const { value, originalBytes } = deadLetterValue(outcome.raw);
           this.deadLetters.push({
             key: `${this.topic}:${this.partition}:${offset}:${index}`,
-            value: typeof outcome.raw === 'string' ? outcome.raw : Buffer.from(outcome.raw),
+            value,
             headers: {
               'csbs-reason': outcome.reason,
               'csbs-detail': outcome.detail,
@@ -63,9 +64,11 @@ export class PartitionBatchBuilder {
               'csbs-source-partition': String(this.partition),
               'csbs-source-offset': offset,
               'csbs-source-index': String(index),
+              ...(originalBytes === undefined ? {} : { 'csbs-original-bytes': String(originalBytes) }),
             },
           });
           break;
+        }
         case 'skip':
           break;
       }
@@ -93,6 +96,22 @@ export class PartitionBatchBuilder {
     const requestCounts = [...this.requestCounts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     return { token: batchToken(this.topic, this.partition, range), events: this.events, requestCounts };
   }
+}
+
+/**
+ * Largest dead-letter value published. A longer unreadable record (one above MAX_MESSAGE_BYTES, say)
+ * is cut to its first bytes and its size goes in `csbs-original-bytes`: a broker takes 1 MB per
+ * record batch unless the topic allows more, and a dead letter it refuses would hold its partition
+ * back for good.
+ */
+export const DEAD_LETTER_MAX_BYTES = 256 * 1024;
+
+function deadLetterValue(raw: Uint8Array | string): { value: Buffer | string; originalBytes?: number } {
+  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
+  if (size <= DEAD_LETTER_MAX_BYTES) return { value: typeof raw === 'string' ? raw : Buffer.from(raw) };
+  const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
+  // A copy, so that the batch does not keep the whole record alive.
+  return { value: Buffer.from(bytes.subarray(0, DEAD_LETTER_MAX_BYTES)), originalBytes: size };
 }
 
 export function batchToken(topic: string, partition: number, range: OffsetRange): string {

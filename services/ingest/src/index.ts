@@ -2,12 +2,13 @@ import { createExtractor } from '@csbs-errors/extract';
 import type { Config } from '@csbs-errors/config';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import type { Logger, Registry } from '@csbs-errors/observability';
-import { KafkaJsSource } from './kafkajs-source.js';
+import { KafkaJsSource, createKafka } from './kafkajs-source.js';
+import { ensureTopics } from './topics.js';
 import { IngestMetrics } from './metrics.js';
 import { IngestWorker, type BatchWriter } from './worker.js';
 
 export { IngestWorker, type BatchWriter, type MessageExtractor, type WorkerOptions } from './worker.js';
-export { KafkaJsSource, createKafka } from './kafkajs-source.js';
+export { KafkaJsSource, createKafka, partitionTransactionalId } from './kafkajs-source.js';
 export { IngestMetrics } from './metrics.js';
 export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, type OffsetRange } from './batch.js';
 export type { LogSource, PartitionBatch, SourceMessage, CommittedOffset, DeadLetter } from './source.js';
@@ -26,6 +27,7 @@ export async function startIngest(deps: {
 }): Promise<RunningIngest> {
   const { config, logger } = deps;
   const extractor = createExtractor({ maxMessageBytes: config.ingest.maxMessageBytes, servicePattern: config.ingest.servicePattern });
+  await ensureTopics(createKafka({ ...config.kafka, logger }), [config.kafka.topic, config.kafka.dlqTopic], logger);
   const source = new KafkaJsSource({ ...config.kafka, partitionsConcurrency: config.ingest.partitionsConcurrency, logger });
   const worker = new IngestWorker(
     source,

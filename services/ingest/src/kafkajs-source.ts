@@ -1,10 +1,16 @@
 /**
- * LogSource on kafkajs: a consumer group with eachBatch and manual commits, and one transactional
- * producer per source partition for dead letters (the transactional id is stable per partition, so
- * a worker that lost the partition is fenced off).
+ * LogSource on kafkajs: a consumer group with eachBatch for reading and assignments, and one
+ * transactional producer per source partition for everything the worker commits on that partition:
+ * offsets (intent and final) and dead letters. Its transactional id is stable per partition, and a
+ * worker that takes the partition over gets a new epoch for it, which fences the earlier owner.
+ *
+ * Offsets are not committed through the consumer: kafkajs retries a consumer commit internally and
+ * sends the retry with the member's *current* generation, so a commit of a flush that lost its
+ * partition can land after a rejoin; and while the consumer is down after a crash, its commit
+ * resolves without committing anything. A fenced transactional producer can do neither.
  */
 import kafkajs from 'kafkajs';
-import type { Consumer, Kafka, Producer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, Kafka, Producer, EachBatchPayload, PartitionOffset, Transaction } from 'kafkajs';
 import type { Logger } from '@csbs-errors/observability';
 import type { CommittedOffset, DeadLetter, LogSource, PartitionBatch } from './source.js';
 
@@ -40,11 +46,46 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
   });
 }
 
+/**
+ * The transactional id of a partition's commits (offsets, dead letters): stable per group and
+ * partition, so that whoever takes the partition over fences the producers of its earlier owners.
+ */
+export function partitionTransactionalId(groupId: string, topic: string, partition: number): string {
+  return `${groupId}.${topic}.${partition}`;
+}
+
+/** Bytes of dead letters (values, keys, headers) per send of a transaction; a letter is at most 256 KiB. */
+const DEAD_LETTERS_PER_SEND_BYTES = 512 * 1024;
+
+function letterBytes(letter: DeadLetter): number {
+  let bytes = Buffer.byteLength(letter.key) + (typeof letter.value === 'string' ? Buffer.byteLength(letter.value) : letter.value.length) + 64;
+  for (const [name, value] of Object.entries(letter.headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 8;
+  return bytes;
+}
+
+/** Consecutive parts of `letters` of at most `budget` bytes each (a larger letter goes alone). */
+function* byBytes(letters: DeadLetter[], budget: number): Generator<DeadLetter[]> {
+  let part: DeadLetter[] = [];
+  let bytes = 0;
+  for (const letter of letters) {
+    const size = letterBytes(letter);
+    if (part.length > 0 && bytes + size > budget) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    part.push(letter);
+    bytes += size;
+  }
+  if (part.length > 0) yield part;
+}
+
 export class KafkaJsSource implements LogSource {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly admin;
-  private readonly producers = new Map<string, Producer>();
+  /** Dead-letter producers by transactional id, connected (given their epoch) or connecting. */
+  private readonly producers = new Map<string, Promise<Producer>>();
   private running = false;
 
   constructor(private readonly options: KafkaSourceOptions) {
@@ -100,32 +141,77 @@ export class KafkaJsSource implements LogSource {
   }
 
   async commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void> {
-    await this.consumer.commitOffsets([{ topic, partition, offset, metadata }]);
+    await this.transact(topic, partition, async () => true, (transaction) => this.sendOffsets(transaction, topic, partition, offset, metadata));
   }
 
-  private async producerFor(topic: string, partition: number): Promise<Producer> {
-    const transactionalId = `${this.options.groupId}.${topic}.${partition}`;
+  private sendOffsets(transaction: Transaction, topic: string, partition: number, offset: string, metadata: string | null): Promise<void> {
+    // kafkajs' types lack it, but it sends the metadata of each partition offset.
+    const entry: PartitionOffset & { metadata: string | null } = { partition, offset, metadata };
+    return transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [entry] }] });
+  }
+
+  private producerFor(topic: string, partition: number): Promise<Producer> {
+    const transactionalId = partitionTransactionalId(this.options.groupId, topic, partition);
     let producer = this.producers.get(transactionalId);
     if (!producer) {
-      producer = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
+      const created = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+      // The first transaction() gets the producer the epoch of its transactional id (InitProducerId;
+      // connect() alone does not), which first completes or aborts any transaction of an earlier
+      // producer with this id and fences that producer. Aborting the empty transaction sends nothing.
+      producer = created
+        .connect()
+        .then(() => created.transaction())
+        .then((transaction) => transaction.abort())
+        .then(
+          () => created,
+          async (error: unknown) => {
+            await created.disconnect().catch(() => undefined);
+            throw error;
+          },
+        );
       this.producers.set(transactionalId, producer);
+      producer.catch(() => void this.dropProducer(topic, partition, producer));
     }
     return producer;
   }
 
-  async commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[]): Promise<void> {
-    const producer = await this.producerFor(topic, partition);
+  /** Forgets and disconnects the partition's producer (only `which`, when given). */
+  private async dropProducer(topic: string, partition: number, which?: Promise<Producer>): Promise<void> {
+    const transactionalId = partitionTransactionalId(this.options.groupId, topic, partition);
+    const producer = this.producers.get(transactionalId);
+    if (producer === undefined || (which !== undefined && producer !== which)) return;
+    this.producers.delete(transactionalId);
+    await producer.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  async fence(topic: string, partition: number): Promise<void> {
+    await this.dropProducer(topic, partition);
+    await this.producerFor(topic, partition);
+  }
+
+  async commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[], due: () => Promise<boolean>): Promise<void> {
+    await this.transact(topic, partition, due, async (transaction) => {
+      // kafkajs sends a partition's messages as one record batch, which the broker refuses above
+      // the topic's max.message.bytes (1 MB by default): send the letters in smaller parts.
+      for (const part of byBytes(deadLetters, DEAD_LETTERS_PER_SEND_BYTES)) await transaction.send({ topic: this.options.dlqTopic, messages: part });
+      await this.sendOffsets(transaction, topic, partition, offset, null);
+    });
+  }
+
+  /** One transaction of the partition's producer, unless `due()`, asked once the producer has its epoch, says no. */
+  private async transact(topic: string, partition: number, due: () => Promise<boolean>, work: (transaction: Transaction) => Promise<void>): Promise<void> {
+    const pending = this.producerFor(topic, partition);
+    const producer = await pending;
+    if (!(await due())) return;
     const transaction = await producer.transaction();
     try {
-      await transaction.send({ topic: this.options.dlqTopic, messages: deadLetters });
-      await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset }] }] });
+      await work(transaction);
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
-      // A failed transactional producer may be fenced or in a bad state: start a fresh one next time.
-      this.producers.delete(`${this.options.groupId}.${topic}.${partition}`);
-      await producer.disconnect().catch(() => undefined);
+      // A failed transactional producer may be fenced or in a bad state; a fresh one settles this
+      // transaction (InitProducerId completes or aborts it) before the next attempt.
+      await this.dropProducer(topic, partition, pending);
       throw error;
     }
   }
@@ -137,7 +223,7 @@ export class KafkaJsSource implements LogSource {
   async stop(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect();
-    await Promise.allSettled([...this.producers.values()].map((p) => p.disconnect()));
+    await Promise.allSettled([...this.producers.values()].map((p) => p.then((producer) => producer.disconnect())));
     await this.admin.disconnect();
   }
 }

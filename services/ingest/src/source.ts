@@ -37,10 +37,20 @@ export interface LogSource {
   /** Joins the group and calls `onBatch` for each fetched batch; `onAssignment` after every (re)join. */
   start(handlers: { onBatch: (batch: PartitionBatch) => Promise<void>; onAssignment: () => void }): Promise<void>;
   committed(topic: string, partition: number): Promise<CommittedOffset>;
-  /** Commits `offset` (the next one to read) with metadata, as a member of the current generation. */
+  /** Commits `offset` (the next one to read) with metadata; fenced like the dead letters (see `fence`). */
   commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void>;
-  /** Publishes dead letters and commits `offset` atomically (one Kafka transaction). */
-  commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[]): Promise<void>;
+  /**
+   * Takes the partition's commits over (a new epoch of its transactional id): a commit or dead-letter
+   * transaction of an earlier owner, or of an abandoned attempt of ours, is completed or aborted now
+   * and can never land later. Called before reading the committed offset of a partition taken over.
+   */
+  fence(topic: string, partition: number): Promise<void>;
+  /**
+   * Publishes dead letters and commits `offset` atomically (one Kafka transaction), unless `due()`
+   * says no. `due` is asked once every earlier transaction of the partition is settled, so that the
+   * committed offset it reads tells whether the batch is done already.
+   */
+  commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[], due: () => Promise<boolean>): Promise<void>;
   /** Makes the next fetch of this partition start at `offset` (no-op when not assigned). */
   seek(topic: string, partition: number, offset: string): void;
   stop(): Promise<void>;

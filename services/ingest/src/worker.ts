@@ -6,8 +6,10 @@
  *   2. insert (token FIRST-LAST), retried with backoff until it succeeds or the partition is lost;
  *   3. commit LAST+1 (with the batch's dead letters, in one Kafka transaction when it has any).
  *
- * A worker that takes a partition over and finds an intent first rebuilds exactly that batch, so a
- * re-insert carries the same token and the store skips what it already has.
+ * Every commit of a partition is a transaction of the partition's transactional id. A worker that
+ * takes a partition over first fences that id (no earlier owner can commit anything after that),
+ * then reads the commit: it skips records below it, and when it finds an intent it rebuilds exactly
+ * that batch, so a re-insert carries the same token and the store skips what it already has.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordOutcome } from '@csbs-errors/extract';
@@ -37,6 +39,8 @@ interface PartitionState {
   partition: number;
   generation: number;
   pending: PartitionBatchBuilder;
+  /** The committed offset found at the take-over, until a record at or past it: records below it are stored already. */
+  skipBelow: bigint | null;
   /** Set after a take-over that found an intent: the first batch must end exactly here. */
   recoverUntil: OffsetRange | null;
   /** Flushes of this partition run one after another. */
@@ -111,13 +115,15 @@ export class IngestWorker {
     let loading = this.loading.get(k);
     if (!loading) {
       const generation = this.generation;
-      loading = this.source.committed(topic, partition).then((committed) => {
+      // Fence first: after that no earlier owner's transaction can still change the commit.
+      loading = this.source.fence(topic, partition).then(() => this.source.committed(topic, partition)).then((committed) => {
         const intent = decodeIntent(committed.metadata);
         const state: PartitionState = {
           topic,
           partition,
           generation,
           pending: new PartitionBatchBuilder(topic, partition),
+          skipBelow: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
           unstored: [],
@@ -139,6 +145,15 @@ export class IngestWorker {
     if (state.generation !== this.generation) return;
     for (const message of batch.messages) {
       if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
+      if (state.skipBelow !== null) {
+        if (BigInt(message.offset) < state.skipBelow) {
+          // The client may fetch from before the commit (a seek of abandonAll that outlived a
+          // rebalance, a commit that landed after the client read its position): stored already.
+          batch.markProcessed(message.offset);
+          continue;
+        }
+        state.skipBelow = null; // offsets only grow from here on
+      }
       const recover = state.recoverUntil;
       if (recover !== null && BigInt(message.offset) > BigInt(recover.last)) {
         // The intended batch had offsets that are gone now (retention): store what is left of it.
@@ -245,16 +260,23 @@ export class IngestWorker {
     this.metrics.insertSeconds.observe((performance.now() - started) / 1000);
 
     const next = (BigInt(range.last) + 1n).toString();
+    let lost = false;
     const committed =
       builder.deadLetters.length > 0
-        ? await this.retry(state, 'dead letters and commit', commitRetry, async () => {
-            // A worker that lost this partition may have finished the batch already: never publish twice.
-            const current = await this.source.committed(topic, partition);
-            if (current.offset !== null && BigInt(current.offset) > BigInt(range.first) && decodeIntent(current.metadata) === null) return;
-            await this.source.commitWithDeadLetters(topic, partition, next, builder.deadLetters);
-          })
+        ? await this.retry(state, 'dead letters and commit', commitRetry, () =>
+            this.source.commitWithDeadLetters(topic, partition, next, builder.deadLetters, async () => {
+              // Never publish twice: not after losing the partition, nor when the batch is committed
+              // already (by an attempt of ours whose answer was lost, or by an earlier owner).
+              if (!this.owns(state)) {
+                lost = true;
+                return false;
+              }
+              const current = await this.source.committed(topic, partition);
+              return current.offset === null || BigInt(current.offset) <= BigInt(range.first);
+            }),
+          )
         : await this.retry(state, 'commit', commitRetry, () => this.source.commit(topic, partition, next, null));
-    if (!committed) return;
+    if (!committed || lost) return;
 
     this.metrics.batchRecords.observe(builder.records);
     for (const [outcome, count] of builder.outcomeCounts) {

@@ -5,29 +5,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, type TestStore } from './support/store.js';
 import { runCli, startServe, stopChild, waitFor } from './support/cli.js';
+import { assertDeadLetteredExactlyOnce, readDeadLetters, sampleCorpus } from './support/faults.js';
 
-const samples = fileURLToPath(new URL('../../shared/samples/', import.meta.url));
-const recordsFile = `${samples}gateway-records.ndjson`;
-
-interface ExpectedLine {
-  events: Array<{ code: string }>;
-  dead: number;
-}
-
-const expectedLines = readFileSync(`${samples}expected-events.ndjson`, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as ExpectedLine);
-const expectedByCode = new Map<string, number>();
-for (const line of expectedLines) for (const e of line.events) expectedByCode.set(e.code, (expectedByCode.get(e.code) ?? 0) + 1);
-const expectedTotal = [...expectedByCode.values()].reduce((a, b) => a + b, 0);
-const expectedDead = expectedLines.reduce((sum, l) => sum + l.dead, 0);
+const recordsFile = fileURLToPath(new URL('../../shared/samples/gateway-records.ndjson', import.meta.url));
+const { expected } = sampleCorpus(1);
 
 let brokers: string[];
 let store: TestStore;
@@ -68,45 +54,17 @@ test('samples produced to Kafka are counted per code exactly by the API of serve
       const response = await fetch(`${serve.url}/v1/errors/frequency?${query}`);
       if (response.status !== 200) return undefined;
       const body = (await response.json()) as { total: number; groups: Array<{ code: string; count: number }> };
-      return body.total >= expectedTotal ? body : undefined;
+      return body.total >= expected.events ? body : undefined;
     });
-    assert.equal(answer.total, expectedTotal);
-    const actual = new Map(answer.groups.map((g) => [g.code, g.count]));
-    assert.deepEqual(Object.fromEntries([...actual].sort()), Object.fromEntries([...expectedByCode].sort()));
+    assert.equal(answer.total, expected.events);
+    const actual = Object.fromEntries(answer.groups.map((g) => [g.code, g.count]).sort());
+    assert.deepEqual(actual, Object.fromEntries(Object.entries(expected.byCode).sort()));
 
-    const dead = await readTopic(brokers, `${topic}.dlq`, expectedDead);
-    assert.equal(dead.length, expectedDead);
-    for (const message of dead) {
-      assert.ok(message.headers['csbs-reason'], 'a dead letter names its reason');
-      assert.equal(message.headers['csbs-source-topic'], topic);
-    }
+    assertDeadLetteredExactlyOnce(await readDeadLetters(brokers, `${topic}.dlq`, expected.dead), topic, expected.dead);
   } finally {
     assert.equal(await stopChild(serve.child), 0, serve.logs());
   }
 });
-
-async function readTopic(brokerList: string[], topic: string, atLeast: number): Promise<Array<{ headers: Record<string, string> }>> {
-  const kafka = new kafkajs.Kafka({ brokers: brokerList, logLevel: kafkajs.logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `${topic}-reader-${Date.now()}` });
-  const got: Array<{ headers: Record<string, string> }> = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      got.push({ headers });
-    },
-  });
-  try {
-    await waitFor(`${atLeast} messages on ${topic}`, 30_000, async () => (got.length >= atLeast ? true : undefined));
-    // Anything beyond the expected count would be a duplicate: give it a moment to show up.
-    await new Promise((r) => setTimeout(r, 1_500));
-  } finally {
-    await consumer.disconnect();
-  }
-  return got;
-}
 
 test('serve on a topic that does not exist yet creates it and its dead-letter topic, and stops cleanly', async () => {
   const topic = uniqueTopic('e2e-missing');
@@ -119,8 +77,7 @@ test('serve on a topic that does not exist yet creates it and its dead-letter to
     PORT: '0',
   });
   try {
-    const kafka = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING });
-    const admin = kafka.admin();
+    const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       const topics = new Set(await admin.listTopics());

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { writeBatch, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
 import { backtest, loadRules, type WouldBeAlert } from '@csbs-errors/alerter';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
+import { storedEvent } from './support/events.js';
 import { runCli } from './support/cli.js';
 
 const MINUTE = 60_000;
@@ -23,31 +24,15 @@ let store: TestStore;
 let rulesFile: string;
 
 function event(ts: number, tenant: string, index: number): StoredEvent {
-  return {
+  return storedEvent({
     ts: iso(ts),
-    request_id: '',
     tenant,
-    method: 'POST',
     path: `/v1/${tenant}/providers/p/checkpoints`,
     route: '/v1/{project_id}/providers/{provider_id}/checkpoints',
     operation: 'create_checkpoint',
-    status: 500,
-    code: 'CSBS.9999',
-    message: 'backup failed',
-    params: ['backup'],
-    known: true,
-    catalog_status: 500,
-    status_mismatch: false,
-    unused: false,
-    description: '',
-    solution: '',
-    gateway: 'flat',
-    latency_ms: null,
-    source_topic: 'test',
-    source_partition: 0,
     source_offset: String(ts),
     source_index: index,
-  };
+  });
 }
 
 before(async () => {

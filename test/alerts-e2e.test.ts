@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaForTests, uniqueTopic, createTopic, testKafkaClient, REPO_ROOT } from './support/kafka.js';
 import { storeForTests, type TestStore } from './support/store.js';
-import { startServe, stopChild, waitFor } from './support/cli.js';
+import { startServe, stopChild } from './support/cli.js';
+import { waitForValue } from './support/wait.js';
 
 const MINUTE = 60_000;
 const TENANT = '5eda92d864ac5db9d707107e855c3844';
@@ -174,7 +175,7 @@ test('a CSBS.9999 spike produced to Kafka becomes an active alert in Alertmanage
     ];
     await producer.send({ topic, messages: records.map((value) => ({ value })), acks: -1 });
 
-    const firing = await waitFor('the alert active in Alertmanager', 30_000, async () => {
+    const firing = await waitForValue('the alert active in Alertmanager', 30_000, async () => {
       const alerts = await alertmanagerAlerts(alertname);
       return alerts.find((a) => a.status.state === 'active');
     });
@@ -187,8 +188,8 @@ test('a CSBS.9999 spike produced to Kafka becomes an active alert in Alertmanage
 
     // The current minute is normal: once it is complete, the alert resolves (endsAt) and leaves
     // Alertmanager's list of alerts.
-    await waitFor('the alert resolved in Alertmanager', 75_000, async () => ((await alertmanagerAlerts(alertname)).length === 0 ? true : undefined));
-    await waitFor('the resolved webhook message', 10_000, async () => (webhook.messages.some((m) => m.status === 'resolved') ? true : undefined));
+    await waitForValue('the alert resolved in Alertmanager', 75_000, async () => ((await alertmanagerAlerts(alertname)).length === 0 ? true : undefined));
+    await waitForValue('the resolved webhook message', 10_000, async () => (webhook.messages.some((m) => m.status === 'resolved') ? true : undefined));
     assert.deepEqual(webhook.messages.map((m) => [m.status, m.alerts[0]?.labels.alertname]), [
       ['firing', alertname],
       ['resolved', alertname],

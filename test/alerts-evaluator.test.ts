@@ -23,6 +23,7 @@ import {
   type Rule,
 } from '@csbs-errors/alerter';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
+import { storedEvent } from './support/events.js';
 
 const MINUTE = 60_000;
 const S = 1_000;
@@ -46,31 +47,17 @@ let client: ClickHouseClient;
 // data: per minute, CSBS.9999 errors and requests per tenant (other codes must not count)
 
 function event(ts: number, tenant: string, code: string, index: number): StoredEvent {
-  return {
+  return storedEvent({
     ts: new Date(ts).toISOString(),
     request_id: `r-${ts}-${index}`,
     tenant,
-    method: 'POST',
     path: `/v1/${tenant}/checkpoints`,
     route: '/v1/{project_id}/checkpoints',
     operation: 'create_backup',
-    status: 500,
     code,
-    message: 'backup failed',
-    params: ['backup'],
-    known: true,
-    catalog_status: 500,
-    status_mismatch: false,
-    unused: false,
-    description: '',
-    solution: '',
-    gateway: 'flat',
-    latency_ms: null,
-    source_topic: 'test',
-    source_partition: 0,
     source_offset: String(ts),
     source_index: index,
-  };
+  });
 }
 
 /** minute (relative to T0) → errors of tenant-a, errors of tenant-b. */

@@ -10,7 +10,7 @@ import { buildApi } from '@csbs-errors/api';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { loadFixture } from './support/fixture.js';
+import { loadFixture, testApi } from './support/fixture.js';
 
 let store: TestStore;
 let client: ClickHouseClient;
@@ -20,7 +20,7 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
-  app = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('silent'), rateLimit: false });
+  app = await testApi(client);
 });
 after(async () => {
   await app?.close();
@@ -212,7 +212,7 @@ describe('the rest of the surface', () => {
   });
 
   test('overload protection answers 503 problems (event loop blocked)', async () => {
-    const guarded = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('silent'), rateLimit: false, pressure: { maxEventLoopDelayMs: 50 } });
+    const guarded = await testApi(client, { pressure: { maxEventLoopDelayMs: 50 } });
     try {
       await guarded.ready();
       const until = Date.now() + 1_200;

@@ -8,11 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '@csbs-errors/api';
-import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { loadFixture, TENANTS, OPERATIONS } from './support/fixture.js';
+import { loadFixture, TENANTS, OPERATIONS, testApi } from './support/fixture.js';
 
 let store: TestStore;
 let client: ClickHouseClient;
@@ -22,7 +20,7 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
-  app = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('silent'), rateLimit: false, now: () => Date.UTC(2026, 10, 19, 12) });
+  app = await testApi(client, { now: () => Date.UTC(2026, 10, 19, 12) });
 });
 after(async () => {
   await app?.close();

@@ -8,9 +8,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '@csbs-errors/api';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
-import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import type { ClickHouseClient, StoredEvent } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import {
@@ -24,6 +22,7 @@ import {
   select,
   tsOf,
   type Field,
+  testApi,
   type OracleFilters,
 } from './support/fixture.js';
 
@@ -35,7 +34,7 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
-  app = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('warn'), rateLimit: false });
+  app = await testApi(client);
 });
 after(async () => {
   await app?.close();
@@ -199,7 +198,7 @@ describe('GET /v1/errors/frequency', () => {
 
   test('relative times and the default window (last 24 h) read the clock', async () => {
     const now = at('2026-11-19T12:00:30.000Z');
-    const pinned = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('warn'), rateLimit: false, now: () => now });
+    const pinned = await testApi(client, { now: () => now });
     try {
       const byDefault = (await pinned.inject({ method: 'GET', url: '/v1/errors/frequency' })).json() as Frequency;
       assert.equal(byDefault.from, iso(now - DAY_MS));
@@ -213,7 +212,7 @@ describe('GET /v1/errors/frequency', () => {
   });
 
   test('the same answers from the raw events alone (rollups off)', async () => {
-    const raw = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('warn'), rateLimit: false, rollups: [] });
+    const raw = await testApi(client, { rollups: [] });
     try {
       const window = WINDOWS[0]!;
       const url = `/v1/errors/frequency?from=${iso(window.from)}&to=${iso(window.to)}&group_by=code,status,tenant,operation&limit=10000`;

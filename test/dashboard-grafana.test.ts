@@ -13,10 +13,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '@csbs-errors/api';
-import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
+import { testApi } from './support/fixture.js';
 import { repoRoot } from './support/cli.js';
 
 const TOKEN = 'grafana-test-token-000000001';
@@ -104,7 +103,7 @@ before(async () => {
     n++;
   }
   await writeBatch(client, { token: 'grafana:1', events, requestCounts: [...requests.values()] });
-  app = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('warn'), rateLimit: false, tokens: [{ token: TOKEN }] });
+  app = await testApi(client, { tokens: [{ token: TOKEN }] });
 });
 
 after(async () => {

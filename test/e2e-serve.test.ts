@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, type TestStore } from './support/store.js';
-import { runCli, startServe, stopChild, waitFor } from './support/cli.js';
+import { runCli, startServe, stopChild } from './support/cli.js';
+import { waitForValue } from './support/wait.js';
 import { assertDeadLetteredExactlyOnce, readDeadLetters, sampleCorpus } from './support/faults.js';
 
 const recordsFile = fileURLToPath(new URL('../../shared/samples/gateway-records.ndjson', import.meta.url));
@@ -50,7 +51,7 @@ test('samples produced to Kafka are counted per code exactly by the API of serve
   const serve = await startServe(env);
   try {
     const query = new URLSearchParams({ group_by: 'code', from: '2026-11-01T00:00:00Z', to: '2026-12-31T00:00:00Z', limit: '10000' });
-    const answer = await waitFor('all sample events in the API', 90_000, async () => {
+    const answer = await waitForValue('all sample events in the API', 90_000, async () => {
       const response = await fetch(`${serve.url}/v1/errors/frequency?${query}`);
       if (response.status !== 200) return undefined;
       const body = (await response.json()) as { total: number; groups: Array<{ code: string; count: number }> };

@@ -10,13 +10,11 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { buildApi } from '@csbs-errors/api';
 import { extraApiRoutes } from '../services/cli/src/api-routes.js';
-import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { buildReport, clientQuery, postmortemRoutes, type Filters, type PostmortemReport } from '@csbs-errors/report';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { loadFixture, select } from './support/fixture.js';
+import { loadFixture, select, testApi } from './support/fixture.js';
 
 const NOW = Date.parse('2026-11-21T00:00:00.000Z');
 let store: TestStore;
@@ -28,7 +26,7 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
-  api = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('warn'), rateLimit: false, pressure: false, now: () => NOW });
+  api = await testApi(client, { pressure: false, now: () => NOW });
   route = Fastify();
   route.setValidatorCompiler(validatorCompiler);
   route.setSerializerCompiler(serializerCompiler);
@@ -211,7 +209,7 @@ describe('GET /v1/reports/postmortem on a bare Fastify app', () => {
 });
 
 test('the route registers into the query API as the CLI wires it: documented, with the API\'s problems', async () => {
-  const app = await buildApi({ store: client, registry: createMetricsRegistry(), logger: createLogger('warn'), rateLimit: false, pressure: false, now: () => NOW, extraRoutes: extraApiRoutes });
+  const app = await testApi(client, { pressure: false, now: () => NOW, extraRoutes: extraApiRoutes });
   try {
     const c = CASES[1]!;
     const response = await app.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}` });

@@ -1,7 +1,6 @@
 /** Runs the real `csbs-errors` command line (from its TypeScript sources) as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const entry = fileURLToPath(new URL('../../services/cli/src/cli.ts', import.meta.url));
@@ -31,21 +30,6 @@ export async function runCli(args: string[], env: Record<string, string> = {}, i
   return { code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
 }
 
-/** Waits until `check` returns a value other than undefined, or fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-}
 
 /** Starts `serve` and resolves with its base URL once it listens. */
 export async function startServe(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; logs: () => string }> {

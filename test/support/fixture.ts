@@ -9,6 +9,9 @@
  * several events sharing one timestamp (for the cursor's tie-breaking). Request counts per minute for
  * every minute with errors, plus minutes with requests and no errors.
  */
+import type { FastifyInstance } from 'fastify';
+import { buildApi, type BuildApiOptions } from '@csbs-errors/api';
+import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
 
@@ -237,3 +240,8 @@ export function requestsIn(from: number, to: number, filters: OracleFilters = {}
 
 export const HOUR_MS = HOUR;
 export const MINUTE_MS = MINUTE;
+
+/** The query API on a test store: quiet and without a rate limit unless `options` say otherwise. */
+export function testApi(store: ClickHouseClient, options: Partial<BuildApiOptions> = {}): Promise<FastifyInstance> {
+  return buildApi({ store, registry: createMetricsRegistry(), logger: createLogger('silent'), rateLimit: false, ...options });
+}

@@ -18,6 +18,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { Admin, ITopicConfig, Kafka as KafkaClient, KafkaConfig } from 'kafkajs';
+import { waitForValue } from './wait.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -140,20 +141,7 @@ export async function waitFor(
   what: string,
   intervalMs = 100,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      const cause = lastError instanceof Error ? `: last error ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  await waitForValue(what, timeoutMs, async () => ((await cond()) ? true : undefined), intervalMs);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MIGRATIONS_DIR, applyRetention, migrate, migrationsApplied, readMigrations, writeBatch, type ClickHouseClient, type StoredEvent } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from '../../../test/support/store.js';
+import { storedEvent } from '../../../test/support/events.js';
 
 let store: TestStore;
 let client: ClickHouseClient;
@@ -25,13 +26,10 @@ async function scalar(sql: string): Promise<number> {
 }
 
 function event(overrides: Partial<StoredEvent>): StoredEvent {
-  return {
-    code: 'CSBS.9999', message: 'backup failed', status: 500, tenant: 't1', method: 'POST', path: '/v1/t1/restores',
-    route: '/v1/{project_id}/restores', operation: 'restore_backup', request_id: 'r', ts: '2026-11-28T00:00:01.500Z',
-    known: true, catalog_status: 500, status_mismatch: false, unused: false, params: ['backup'], description: 'System internal error',
-    solution: 'Try later or contact technical support.', gateway: 'apisix', latency_ms: 12.5,
-    source_topic: 'logs', source_partition: 0, source_offset: '0', source_index: 0, ...overrides,
-  };
+  return storedEvent({
+    request_id: 'r', ts: '2026-11-28T00:00:01.500Z', description: 'System internal error',
+    solution: 'Try later or contact technical support.', gateway: 'apisix', latency_ms: 12.5, source_topic: 'logs', ...overrides,
+  });
 }
 
 test('migrations are applied once and recorded; running them again applies nothing', async () => {

@@ -8,6 +8,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { commonQuery } from '@csbs-errors/api';
 import type { Catalog } from '@csbs-errors/catalog';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { buildReport } from './build.js';
@@ -30,23 +31,10 @@ export interface PostmortemRouteOptions {
   tenantOf?: (request: FastifyRequest) => string | undefined;
 }
 
-const repeatable = <T extends z.ZodType>(item: T, expected: string) =>
-  z
-    .union([item, z.array(item).max(100)], { error: `expected ${expected}; repeat the parameter for more (at most 100)` })
-    .optional()
-    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
-
-const timeText = z.string().min(1).max(64);
-const name = z.string().min(1).max(128);
-
+// The API's own filters, so that one set of parameters means the same everywhere.
 const querySchema = z
   .object({
-    from: timeText.optional().describe('ISO-8601 instant or relative (now-24h); default: `to` minus 24 h'),
-    to: timeText.optional().describe('ISO-8601 instant or relative; default now'),
-    tenant: repeatable(name, 'a tenant id of 1 to 128 characters').describe('tenant (project id); repeatable'),
-    code: repeatable(name, 'an error code of 1 to 128 characters').describe('error code such as CSBS.9999; repeatable'),
-    status: repeatable(z.coerce.number().int().min(100).max(599), 'an HTTP status between 100 and 599').describe('HTTP status; repeatable'),
-    operation: repeatable(name, 'an operation name of 1 to 128 characters').describe('operation name such as restore_backup; repeatable'),
+    ...commonQuery,
     format: z.enum(['json', 'md']).default('json').describe('json: the report object; md: a markdown document'),
     limit: z.coerce.number().int().min(1).max(1_000).default(20).describe('codes listed in top codes (the rest summed)'),
   })

@@ -46,7 +46,7 @@ export const MAX_WINDOW_MS = 400 * DAY_MS;
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(2100, 0, 1);
 
-export function resolveWindow(query: { from?: string | undefined; to?: string | undefined }, now = Date.now()): Window {
+export function resolveWindow(query: { from?: string | undefined; to?: string | undefined }, now = Date.now(), maxWindowMs = MAX_WINDOW_MS): Window {
   const to = query.to === undefined ? now : parseInstant(query.to, now);
   if (to === null) throw new ParameterError('to', 'expected an ISO-8601 instant or a relative time such as now-1h');
   if (to <= EARLIEST || to > LATEST) throw new ParameterError('to', 'must lie between 2000-01-01 and 2100-01-01');
@@ -54,7 +54,7 @@ export function resolveWindow(query: { from?: string | undefined; to?: string | 
   if (from === null) throw new ParameterError('from', 'expected an ISO-8601 instant or a relative time such as now-24h');
   if (from < EARLIEST || from >= LATEST) throw new ParameterError('from', 'must lie between 2000-01-01 and 2100-01-01');
   if (from >= to) throw new ParameterError('from', 'must be before to');
-  if (to - from > MAX_WINDOW_MS) throw new ParameterError('from', 'the window may span at most 400 days');
+  if (to - from > maxWindowMs) throw new ParameterError('from', `the window may span at most ${maxWindowMs / DAY_MS} days`);
   return { from, to };
 }
 

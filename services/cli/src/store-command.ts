@@ -9,10 +9,6 @@ import { join } from 'node:path';
 import { parseStoreUrl, type ClickHouseClient } from '@csbs-errors/store';
 import { loadRuntime, openStore, type Runtime } from './runtime.js';
 
-export class StoreBusyError extends Error {
-  override name = 'StoreBusyError';
-}
-
 /** The runtime of a one-shot command: configuration and quiet logs. */
 export function commandRuntime(): Runtime {
   const runtime = loadRuntime();
@@ -20,19 +16,23 @@ export function commandRuntime(): Runtime {
   return runtime;
 }
 
-/** Opens the store; throws StoreBusyError when another process holds the embedded directory. */
-export async function openCommandStore(runtime: Runtime): Promise<ClickHouseClient> {
+/**
+ * Opens the store for `command`. When another process holds the embedded directory it says so on
+ * stderr and resolves to undefined: the command then exits 1.
+ */
+export async function openCommandStore(runtime: Runtime, command: string): Promise<ClickHouseClient | undefined> {
   try {
     return await openStore(runtime);
   } catch (error) {
     const target = parseStoreUrl(runtime.config.clickhouse.url);
     if (target.kind !== 'embedded' || (error as { code?: unknown }).code !== 'CHDB_CONNECTION') throw error;
     const holder = lockHolder(target.location);
-    throw new StoreBusyError(
-      `cannot open the embedded store at ${target.location}: ${holder === undefined ? 'it is in use by another process' : `process ${holder} holds it`} ` +
+    process.stderr.write(
+      `csbs-errors ${command}: cannot open the embedded store at ${target.location}: ${holder === undefined ? 'it is in use by another process' : `process ${holder} holds it`} ` +
         '(`csbs-errors serve` on the same CLICKHOUSE_URL?). One process owns an embedded data directory: stop that process first, ' +
-        'or run against a ClickHouse server (CLICKHOUSE_URL=http://...) that both can share.',
+        'or run against a ClickHouse server (CLICKHOUSE_URL=http://...) that both can share.\n',
     );
+    return undefined;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { RulesError, backtest, loadRules, type Rule, type WouldBeAlert } from '@csbs-errors/alerter';
-import { StoreBusyError, commandRuntime, openCommandStore } from '../store-command.js';
+import { commandRuntime, openCommandStore } from '../store-command.js';
 
 const USAGE = `usage: csbs-errors alerts backtest --from T --to T [options]
 
@@ -85,16 +85,8 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   }
   const runtime = commandRuntime();
-  let store;
-  try {
-    store = await openCommandStore(runtime);
-  } catch (error) {
-    if (error instanceof StoreBusyError) {
-      process.stderr.write(`csbs-errors alerts: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const store = await openCommandStore(runtime, 'alerts');
+  if (store === undefined) return 1;
   try {
     const alerts = await backtest(store, rules, from, to);
     process.stdout.write(values.format === 'json' ? `${JSON.stringify(alerts, null, 2)}\n` : renderTable(alerts));

@@ -7,8 +7,7 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createExtractor } from '@csbs-errors/extract';
-import type { ClickHouseClient } from '@csbs-errors/store';
-import { StoreBusyError, commandRuntime, openCommandStore } from '../store-command.js';
+import { commandRuntime, openCommandStore } from '../store-command.js';
 import { fingerprint } from '../replay/fingerprint.js';
 import { findReplayed, recordReplayed } from '../replay/ledger.js';
 import { Progress } from '../replay/progress.js';
@@ -56,14 +55,8 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const runtime = commandRuntime();
-  let store: ClickHouseClient;
-  try {
-    store = await openCommandStore(runtime);
-  } catch (error) {
-    if (!(error instanceof StoreBusyError)) throw error;
-    process.stderr.write(`csbs-errors replay: ${error.message}\n`);
-    return 1;
-  }
+  const store = await openCommandStore(runtime, 'replay');
+  if (store === undefined) return 1;
   const { ingest, clickhouse } = runtime.config;
   const extractor = createExtractor({ maxMessageBytes: ingest.maxMessageBytes, servicePattern: ingest.servicePattern });
   const expiresBefore = clickhouse.retentionDays > 0 ? Date.now() - clickhouse.retentionDays * DAY_MS : undefined;

@@ -5,8 +5,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { WindowError, buildReport, clientQuery, renderMarkdown, resolveWindow, type Filters } from '@csbs-errors/report';
-import type { ClickHouseClient } from '@csbs-errors/store';
-import { StoreBusyError, commandRuntime, openCommandStore } from '../store-command.js';
+import { commandRuntime, openCommandStore } from '../store-command.js';
 
 const USAGE = `usage: csbs-errors report --from T --to T [options]
 
@@ -68,14 +67,8 @@ export async function run(args: string[]): Promise<number> {
   const filters: Filters = { tenant: [...new Set(values.tenant)], code: values.code, status: options.data.status, operation: values.operation };
 
   const runtime = commandRuntime();
-  let store: ClickHouseClient;
-  try {
-    store = await openCommandStore(runtime);
-  } catch (error) {
-    if (!(error instanceof StoreBusyError)) throw error;
-    process.stderr.write(`csbs-errors report: ${error.message}\n`);
-    return 1;
-  }
+  const store = await openCommandStore(runtime, 'report');
+  if (store === undefined) return 1;
   try {
     const report = await buildReport({ query: clientQuery(store), window, filters, limits: { codes: options.data.limit } });
     process.stdout.write(options.data.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderMarkdown(report));

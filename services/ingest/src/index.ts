@@ -2,8 +2,7 @@ import { createExtractor } from '@csbs-errors/extract';
 import type { Config } from '@csbs-errors/config';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import type { Logger, Registry } from '@csbs-errors/observability';
-import { KafkaJsSource, createKafka } from './kafkajs-source.js';
-import { ensureTopics } from './topics.js';
+import { KafkaJsSource } from './kafkajs-source.js';
 import { IngestMetrics } from './metrics.js';
 import { IngestWorker, type BatchWriter } from './worker.js';
 
@@ -27,7 +26,6 @@ export async function startIngest(deps: {
 }): Promise<RunningIngest> {
   const { config, logger } = deps;
   const extractor = createExtractor({ maxMessageBytes: config.ingest.maxMessageBytes, servicePattern: config.ingest.servicePattern });
-  await ensureTopics(createKafka({ ...config.kafka, logger }), [config.kafka.topic, config.kafka.dlqTopic], logger);
   const source = new KafkaJsSource({ ...config.kafka, partitionsConcurrency: config.ingest.partitionsConcurrency, logger });
   const worker = new IngestWorker(
     source,

@@ -13,6 +13,7 @@ import kafkajs from 'kafkajs';
 import type { Consumer, Kafka, Producer, EachBatchPayload, PartitionOffset, Transaction } from 'kafkajs';
 import type { Logger } from '@csbs-errors/observability';
 import type { CommittedOffset, DeadLetter, LogSource, PartitionBatch } from './source.js';
+import { ensureTopics } from './topics.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -110,6 +111,7 @@ export class KafkaJsSource implements LogSource {
       this.options.logger.warn({ error: String(event.payload.error), restart: event.payload.restart }, 'kafka consumer crashed'),
     );
     await this.admin.connect();
+    await ensureTopics(this.admin, [this.options.topic, this.options.dlqTopic], this.options.logger);
     await this.consumer.connect();
     // A new group starts from the earliest offset; an existing one from its commits.
     await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });

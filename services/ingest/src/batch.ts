@@ -83,11 +83,6 @@ export class PartitionBatchBuilder {
     else this.requestCounts.set(key, { minute, tenant, operation, status, requests: 1 });
   }
 
-  /** Rows in the rollup; the batch flushes by this size (records that produce nothing cost little). */
-  get rows(): number {
-    return this.records;
-  }
-
   range(): OffsetRange | null {
     return this.first === null || this.last === null ? null : { first: this.first, last: this.last };
   }

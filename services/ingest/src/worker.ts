@@ -163,7 +163,7 @@ export class IngestWorker {
       batch.markProcessed(message.offset);
       if (state.recoverUntil !== null) {
         if (message.offset === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
-      } else if (state.pending.rows >= this.options.batchMaxRows) {
+      } else if (state.pending.records >= this.options.batchMaxRows) {
         await this.flushWithHeartbeat(state, batch);
       }
     }

@@ -41,12 +41,7 @@ const sessionSettings = {
 } as const;
 
 /** Per-call settings of ours, at their ClickHouse defaults (see the embedded case below). */
-const embeddedResets = {
-  insert_deduplication_token: '',
-  max_execution_time: 0,
-  max_result_rows: '0',
-  result_overflow_mode: 'throw',
-} as const;
+const embeddedResets = { insert_deduplication_token: '' } as const;
 
 export function createStoreClient(target: StoreTarget, options: { requestTimeoutMs?: number; cluster?: string | undefined } = {}): ClickHouseClient {
   const request_timeout = options.requestTimeoutMs ?? 60_000;
@@ -57,8 +52,8 @@ export function createStoreClient(target: StoreTarget, options: { requestTimeout
     return createClient({
       // The embedded connection applies per-call settings as session-wide SETs, so a setting given to
       // one call would stay for all later ones: a deduplication token would silently drop the next
-      // token-less insert as a duplicate. Every call therefore re-sets these to their defaults
-      // unless it gives its own value.
+      // token-less insert as a duplicate. Every call therefore re-sets it unless it gives its own.
+      // (Query limits go in each query's SETTINGS clause, which is per query on either engine.)
       clickhouse_settings: { ...embeddedResets, ...clickhouse_settings },
       // chdb types its connection against @clickhouse/client-common, whose types @clickhouse/client
       // now bundles as copies: the same interface under another name.

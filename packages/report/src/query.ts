@@ -3,18 +3,12 @@
  * API passes its own (with its time limit, row cap and problem answers); elsewhere `clientQuery`
  * wraps a ClickHouse client.
  */
+import { boundQuery } from '@csbs-errors/api';
 import type { ClickHouseClient } from '@csbs-errors/store';
 
 export type QueryFn = <T>(sql: string, params: Record<string, unknown>) => Promise<T[]>;
 
-/**
- * Runs queries on `client` with a time limit. The limit travels in the query's SETTINGS clause: the
- * embedded engine applies client settings to its one session, where they would outlive the query.
- */
+/** Runs queries on `client` the way the API does (limits in each query's SETTINGS clause), with a longer time limit. */
 export function clientQuery(client: ClickHouseClient, maxExecutionSeconds = 60): QueryFn {
-  const settings = `\nSETTINGS max_execution_time = ${Math.max(1, Math.floor(maxExecutionSeconds))}`;
-  return async <T>(sql: string, params: Record<string, unknown>): Promise<T[]> => {
-    const result = await client.query({ query: `${sql}${settings}`, query_params: params, format: 'JSONEachRow' });
-    return result.json<T>();
-  };
+  return boundQuery(client, { maxExecutionSeconds, maxResultRows: 10_000_000 });
 }

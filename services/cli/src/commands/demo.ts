@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { durationSchema } from '@csbs-errors/alerter';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
 import { loadConfig } from '@csbs-errors/config';
 import { createKafka } from '@csbs-errors/ingest';
@@ -33,14 +34,11 @@ options:
   -h, --help          this text
 `;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** The alerting rules' durations ("90s", "10m", "1h"); a bare number is seconds. */
 const duration = z
   .string()
-  .regex(/^\d+(?:\.\d+)?(ms|s|m|h)?$/, 'expected a duration such as 90s, 10m or 1h')
-  .transform((text) => {
-    const unit = /(ms|s|m|h)$/.exec(text)?.[1] ?? 's';
-    return Math.round(Number.parseFloat(text) * (UNIT_MS[unit] ?? 1_000));
-  });
+  .transform((text) => (/^\d+(?:\.\d+)?$/.test(text) ? Number(text) : text))
+  .pipe(durationSchema);
 
 const optionsSchema = z.object({
   rate: z.coerce.number().positive().max(100_000).default(50),

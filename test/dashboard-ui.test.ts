@@ -24,6 +24,7 @@ import { createLogger, createMetricsRegistry } from '@csbs-errors/observability'
 import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import { repoRoot } from './support/cli.js';
+import { prng } from './support/fixture.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0001';
@@ -41,16 +42,6 @@ const SPIKE = [Date.UTC(2026, 10, 19, 13, 40), Date.UTC(2026, 10, 19, 16, 10)] a
 
 // ---- the fixture -----------------------------------------------------------------------------
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TENANTS = ['0605767e4d80d5762f4fc01a2f0b5fd3', '4a2b1c9d8e7f60514233a1b2c3d4e5f6', 'b7e1d2c3a4f5061728394a5b6c7d8e9f', 'c0ffee11d00d4a5b9c8d7e6f5a4b3c2d', 'e9d8c7b6a5f40312233445566778899a', 'f1e2d3c4b5a697887766554433221100'];
 const TENANT_WEIGHTS = [34, 22, 16, 12, 9, 7];

@@ -45,8 +45,8 @@ const CODES: CodeSpec[] = [
   { code: 'HTTP.502', status: 502, catalogStatus: 0, message: () => '', params: [[]], weight: 3 },
 ];
 
-/** mulberry32: a small seeded PRNG, so the fixture is the same on every run. */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, so the fixtures are the same on every run. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

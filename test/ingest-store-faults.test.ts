@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
+import { waitForValue } from './support/wait.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import {
   STORE_FAULT_ENV,
@@ -65,6 +66,9 @@ test('the store failing for a while (before and after inserts): every event stor
   const watch = await watchGroup(brokers, group, topic);
   const stalls: number[] = [];
   try {
+    // Outages begin once the worker stores: a fault while it still starts up (its migrations insert
+    // too) is a failed start, not the outage this test is about, and a busy machine starts slowly.
+    await waitForValue('the worker to commit its first batch', 60_000, async () => ((await watch.progress()).committed > 0 ? true : undefined));
     // Outages of each kind, with recoveries in between, while records keep arriving.
     for (const mode of ['random', 'after', 'before', 'random']) {
       await sleep(800 + Math.random() * 700);

@@ -4,3 +4,5 @@ export { ROLLUPS, commonQuery, resolveWindow, ParameterError, type Rollup } from
 export type { V1RoutePlugin } from './plugins/v1.js';
 export { boundQuery, type ApiDeps } from './deps.js';
 export { principalOf } from './auth.js';
+export { ApiProblem, PROBLEM_TYPES, problemBody, problemTypeUri, type ProblemBody, type ProblemCode } from './problem.js';
+export { sendApiProblem, sendProblem, sendValidationProblem } from './plugins/problems.js';

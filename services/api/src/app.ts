@@ -28,11 +28,11 @@ export interface BuildApiOptions {
   tokens?: ApiToken[];
   /** The error catalog (default: the package's data file). */
   catalog?: Catalog;
-  /** Requests per window per token (per client address without tokens); false turns it off. Default 600 per minute. */
+  /** Requests per window per token (per client address without tokens); false turns it off. Default 600 per minute (API_RATE_LIMIT_PER_MINUTE, see apiLimits). */
   rateLimit?: RateLimitOptions | false;
   /** Time limit and row cap of every store query. */
   queryLimits?: QueryLimits;
-  /** Reuse of identical query answers for a short while (default 1 s); false turns it off. */
+  /** Reuse of identical query answers for a short while (default 1 s, API_CACHE_TTL_MS); false turns it off. */
   cache?: QueryCache | false;
   /** Rollups the count queries may read (default all; [] = raw events only, for comparisons). */
   rollups?: readonly Rollup[];

@@ -32,7 +32,7 @@ const cursorBody = z.tuple([
   z.number().int().min(0).max(4_102_444_800_000),
   z.string(),
   uint32,
-  z.string().regex(/^\d{1,20}$/).refine((offset) => BigInt(offset) <= 0xffffffffffffffffn),
+  z.string().refine((offset) => /^\d{1,20}$/.test(offset) && BigInt(offset) <= 0xffffffffffffffffn),
   uint32,
   z.string(),
 ]);

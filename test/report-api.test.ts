@@ -217,7 +217,17 @@ test('the route registers into the query API as the CLI wires it: documented, wi
     assert.equal((response.json() as PostmortemReport).summary.errors, (await report(c)).summary.errors);
     const bad = await app.inject({ method: 'GET', url: '/v1/reports/postmortem?from=2026-11-19T00:00:00Z&to=yesterday' });
     assert.equal(bad.statusCode, 400);
-    assert.deepEqual(bad.json(), { type: 'about:blank', title: 'Invalid parameter', status: 400, detail: 'to: expected an ISO-8601 instant or a relative time such as now-1h', parameter: 'to' });
+    const { instance, ...problem } = bad.json() as { instance: string };
+    assert.match(instance, /^urn:csbs-errors:request:/);
+    assert.deepEqual(problem, {
+      type: 'urn:csbs-errors:problem:invalid-parameter',
+      title: 'Invalid parameter',
+      status: 400,
+      detail: 'to: expected an ISO-8601 instant or a relative time such as now-1h',
+      code: 'ERR_INVALID_PARAMETER',
+      parameter: 'to',
+      invalid_params: [{ name: 'to', reason: 'expected an ISO-8601 instant or a relative time such as now-1h' }],
+    });
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
     const names = spec.paths['/v1/reports/postmortem']?.get?.parameters?.map((p) => p.name).sort();
     assert.deepEqual(names, ['code', 'format', 'from', 'limit', 'operation', 'status', 'tenant', 'to']);

@@ -5,10 +5,10 @@
  * `format` and `limit`; a bad one is a 400 application/problem+json that names it, also when the
  * plugin runs on an app of its own.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { commonQuery } from '@csbs-errors/api';
+import { commonQuery, sendApiProblem, sendProblem, sendValidationProblem } from '@csbs-errors/api';
 import type { Catalog } from '@csbs-errors/catalog';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { buildReport } from './build.js';
@@ -40,36 +40,15 @@ const querySchema = z
   })
   .strict();
 
-const PROBLEM = 'application/problem+json';
-
-function sendProblem(reply: FastifyReply, status: number, title: string, detail: string, parameter?: string) {
-  return reply
-    .code(status)
-    .type(PROBLEM)
-    .send({ type: 'about:blank', title, status, detail, ...(parameter !== undefined ? { parameter } : {}) });
-}
-
-/** The parameter a validation failure is about (the first issue's), and what is wrong with it. */
-function invalidParameter(validation: ReadonlyArray<{ keyword?: string; instancePath: string; message?: string; params: unknown }>) {
-  const first = validation[0];
-  if (first?.keyword === 'unrecognized_keys') {
-    const keys = (first.params as { keys?: unknown } | undefined)?.keys;
-    return { parameter: Array.isArray(keys) && typeof keys[0] === 'string' ? keys[0] : 'query', message: 'unknown parameter' };
-  }
-  const fromPath = first?.instancePath.replace(/^\//, '').split('/')[0] ?? '';
-  return { parameter: fromPath !== '' ? fromPath : 'query', message: first?.message ?? 'invalid value' };
-}
-
 export const postmortemRoutes: FastifyPluginAsyncZod<PostmortemRouteOptions> = async (app, options) => {
   const query = options.query ?? (options.store ? clientQuery(options.store) : undefined);
   if (query === undefined) throw new Error('postmortemRoutes: pass `query` or `store`');
   const now = options.now ?? Date.now;
 
   // Validation failures as problems naming the parameter; anything else goes to the parent's handler.
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     if (!hasZodFastifySchemaValidationErrors(error)) throw error;
-    const { parameter, message } = invalidParameter(error.validation);
-    return sendProblem(reply, 400, 'Invalid parameter', `${parameter}: ${message}`, parameter);
+    return sendValidationProblem(request, reply, error.validation);
   });
 
   app.get(
@@ -89,12 +68,12 @@ export const postmortemRoutes: FastifyPluginAsyncZod<PostmortemRouteOptions> = a
       try {
         window = resolveWindow(q, now());
       } catch (error) {
-        if (error instanceof WindowError) return sendProblem(reply, 400, 'Invalid parameter', error.message, error.parameter);
+        if (error instanceof WindowError) return sendApiProblem(request, reply, error);
         throw error;
       }
       const confined = options.tenantOf?.(request);
       const others = confined === undefined ? [] : q.tenant.filter((t) => t !== confined);
-      if (others.length > 0) return sendProblem(reply, 403, 'Forbidden', 'tenant: this token may only read its own tenant', 'tenant');
+      if (others.length > 0) return sendProblem(request, reply, 'ERR_FORBIDDEN_TENANT', 'tenant: this token may only read its own tenant', { parameter: 'tenant' });
       const filters: Filters = {
         tenant: confined === undefined ? [...new Set(q.tenant)] : [confined],
         code: q.code,

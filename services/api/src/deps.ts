@@ -80,8 +80,8 @@ export function boundQuery(store: ClickHouseClient, limits: QueryLimits = DEFAUL
       return await result.json<T>();
     } catch (error) {
       const type = (error as { type?: unknown }).type;
-      if (type === 'TIMEOUT_EXCEEDED') throw new ApiProblem(503, 'Query too slow', `the query ran past its time limit of ${seconds} s; narrow the window or the filters`);
-      if (type === 'TOO_MANY_ROWS_OR_BYTES') throw new ApiProblem(422, 'Answer too large', 'the answer would exceed the row cap; narrow the window or the filters, or lower limit');
+      if (type === 'TIMEOUT_EXCEEDED') throw new ApiProblem('ERR_QUERY_TIMEOUT', `the query ran past its time limit of ${seconds} s; narrow the window or the filters`);
+      if (type === 'TOO_MANY_ROWS_OR_BYTES') throw new ApiProblem('ERR_ANSWER_TOO_LARGE', 'the answer would exceed the row cap; narrow the window or the filters, or lower limit');
       throw error;
     }
   };

@@ -73,7 +73,7 @@ export function scopeFilters(filters: Filters, principal: Principal | undefined)
   const tenant = principal?.tenant;
   if (tenant === undefined) return { ...filters, tenant: [...new Set(filters.tenant)] };
   const others = filters.tenant.filter((t) => t !== tenant);
-  if (others.length > 0) throw new ApiProblem(403, 'Forbidden', 'tenant: this token may only read its own tenant', 'tenant');
+  if (others.length > 0) throw new ApiProblem('ERR_FORBIDDEN_TENANT', 'tenant: this token may only read its own tenant', { parameter: 'tenant' });
   return { ...filters, tenant: [tenant] };
 }
 

@@ -186,7 +186,7 @@ export const codesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       if (rows.length === 0 && (seen?.count ?? 0) === 0) {
         const tenant = filterSql({ tenant: filters.tenant, code: [code], status: [], operation: [] }, 'x');
         const ever = await deps.query<{ one: number }>(`SELECT 1 AS one FROM events WHERE ${tenant.sql} LIMIT 1`, tenant.params);
-        if (ever.length === 0) throw new ApiProblem(404, 'Not found', `code: ${code} is not in the catalog and was never seen`, 'code');
+        if (ever.length === 0) throw new ApiProblem('ERR_UNKNOWN_CODE', `code: ${code} is not in the catalog and was never seen`, { parameter: 'code' });
       }
       return { from: iso(window.from), to: iso(window.to), ...describe(code, rows, seen) };
     },

@@ -132,7 +132,8 @@ describe('bad parameters', () => {
   test('unknown paths and methods are problems too', async () => {
     await expectProblem('/v1/nothing', 404);
     const post = await app.inject({ method: 'POST', url: '/v1/errors/frequency' });
-    assert.equal(post.statusCode, 404);
+    assert.equal(post.statusCode, 405);
+    assert.equal(post.headers.allow, 'GET, HEAD');
     assert.match(String(post.headers['content-type']), /problem\+json/);
   });
 });

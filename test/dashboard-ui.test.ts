@@ -8,7 +8,9 @@
  * totals and the breakdowns equal the API's answers to the same questions, a code's page opens from
  * its link and shows the API's catalog rows, counts, top values and latest events, a tenant token
  * sees its own tenant only, the page reads only rollup-backed endpoints (interval=auto) and at most
- * one page of raw events, and nothing is logged to the console. Screenshots go to test-results/.
+ * one page of raw events, a page opened without a window fits its range to the data (the page's
+ * clock pinned; a range in the URL is kept), and nothing is logged to the console. Screenshots go
+ * to test-results/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +28,7 @@ import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEve
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import { repoRoot } from './support/cli.js';
 import { prng } from './support/fixture.js';
+import { storedEvent } from './support/events.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0001';
@@ -536,6 +539,52 @@ test('a 30-day window and the range picker: rollup-backed, interval=auto, no err
     const spike = await api<Frequency>('/v1/errors/frequency', { from: '2026-11-19T12:00:00.000Z', to: '2026-11-19T18:00:00.000Z', group_by: 'code', limit: 20 });
     assert.equal((await tableRows(page, 'top-codes'))[0]?.key, 'CSBS.9999');
     assert.equal(await page.locator('[data-testid="kpi-errors"] .kpi-value').textContent(), fmt(spike.total));
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('opened without a window, the first screen fits the range to the data; a chosen range stays', async () => {
+  // Data younger than the default 24 hours, after the rest of the fixture (so no other test sees it):
+  // one tenant's last 3 minutes (as a fresh quick start has), another's last 2 hours.
+  const now = FIXTURE_END + 3 * HOUR;
+  const young = Array.from({ length: 6 }, (_, i) => storedEvent({ tenant: 'young-tenant', ts: new Date(now - 180_000 + i * 25_000).toISOString(), source_topic: 'dashboard-young', source_offset: String(i) }));
+  const recent = Array.from({ length: 8 }, (_, i) => storedEvent({ tenant: 'recent-tenant', ts: new Date(now - 2 * HOUR + i * 15 * 60_000).toISOString(), source_topic: 'dashboard-young', source_offset: String(100 + i) }));
+  await writeBatch(client, { token: 'dashboard:young', events: [...young, ...recent], requestCounts: [] });
+
+  const { page, context, errors, requests } = await openPage({ token: ADMIN_TOKEN });
+  try {
+    // The page's clock: presets resolve against it, and the API reads absolute windows only.
+    await page.clock.setFixedTime(now);
+    const open = async (path: string) => {
+      // After the first, only the hash changes: wait for the render that follows, not the last one.
+      const mark = await page.evaluate(() => (globalThis as unknown as InPage).document.querySelector('main')?.dataset.ready ?? null);
+      await page.goto(`${base}/${path}`);
+      await ready(page, mark);
+      return {
+        range: await page.getByLabel('Time range').inputValue(),
+        from: await page.locator('[data-testid="window-from"]').getAttribute('datetime'),
+        to: await page.locator('[data-testid="window-to"]').getAttribute('datetime'),
+        errors: await page.locator('[data-testid="kpi-errors"] .kpi-value').textContent(),
+      };
+    };
+    const at = (ms: number) => new Date(ms).toISOString();
+
+    const fresh = await open('#/?tenant=young-tenant');
+    assert.deepEqual(fresh, { range: '15m', from: at(now - 15 * 60_000), to: at(now), errors: fmt(young.length) });
+    assert.match(page.url(), /#\/\?range=15m&tenant=young-tenant$/, 'the chosen range is in the URL');
+    const trend = requests.filter((u) => u.includes('/v1/errors/trend')).at(-1);
+    assert.equal(new URL(trend!).searchParams.get('from'), at(now - 15 * 60_000), 'the chart spans the 15 minutes');
+
+    assert.deepEqual(await open('#/?tenant=recent-tenant'), { range: '6h', from: at(now - 6 * HOUR), to: at(now), errors: fmt(recent.length) });
+    // A range in the URL is the user's: kept, however young the data.
+    assert.equal((await open('#/?range=24h&tenant=young-tenant')).range, '24h');
+    assert.equal((await open('#/?range=1h&tenant=recent-tenant')).range, '1h');
+    // The whole store is older than the default window: the default.
+    const everything = await open('#/');
+    assert.equal(everything.range, '24h');
+    assert.match(page.url(), /#\/\?range=24h$/);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

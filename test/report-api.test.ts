@@ -212,12 +212,18 @@ describe('GET /v1/reports/postmortem', () => {
   });
 });
 
-test('the route is documented in the API\'s OpenAPI description', async () => {
+test('the route is documented in the API\'s OpenAPI description and answers the API\'s problems', async () => {
   const spec = (await route.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
   const names = spec.paths['/v1/reports/postmortem']?.get?.parameters?.map((p) => p.name).sort();
   assert.deepEqual(names, ['code', 'format', 'from', 'limit', 'operation', 'status', 'tenant', 'to']);
   const unauthenticated = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(CASES[1]!)}` });
   assert.equal(unauthenticated.statusCode, 401);
+  const bad = await route.inject({ method: 'GET', url: '/v1/reports/postmortem?from=2026-11-19T00:00:00Z&to=yesterday', headers: as(ADMIN_TOKEN) });
+  assert.equal(bad.statusCode, 400);
+  const { instance, detail, ...problem } = bad.json() as { instance: string; detail: string };
+  assert.match(instance, /^urn:csbs-errors:request:/);
+  assert.match(detail, /^to: expected an ISO-8601 instant or a relative time/);
+  assert.deepEqual(problem, { type: 'urn:csbs-errors:problem:invalid-parameter', title: 'Invalid parameter', status: 400, code: 'ERR_INVALID_PARAMETER', parameter: 'to', invalid_params: [{ name: 'to', reason: detail.slice('to: '.length) }] });
 });
 
 describe('alerts fired', () => {

@@ -32,7 +32,7 @@ export function parseInstant(text: string, now: number): number | null {
  */
 export function parseTimeParameter(parameter: string, text: string, now: number): number {
   const ms = parseInstant(text, now);
-  if (ms === null) throw new InvalidParameter(parameter, 'expected an ISO-8601 instant or a relative time such as now-24h (units s, m, h, d, w)');
+  if (ms === null) throw new InvalidParameter(parameter, 'expected an ISO-8601 instant or a relative time such as now-1h');
   if (!Number.isFinite(ms) || ms < EARLIEST_MS || ms > LATEST_MS) throw new InvalidParameter(parameter, 'must lie between 2000-01-01 and 2100-01-01');
   return ms;
 }

@@ -5,7 +5,6 @@
  * limit before its routes (every /v1 route: counts, codes, events, alerts, reports). Routes validate,
  * read through @csbs-errors/query and shape the answer. Parameters are validated with zod through the type provider.
  */
-import { STATUS_CODES } from 'node:http';
 import { getHeapStatistics } from 'node:v8';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -16,8 +15,7 @@ import type { Logger, Registry } from '@csbs-errors/observability';
 import type { ApiToken } from '@csbs-errors/config';
 import { boundQuery, cachedQuery, DEFAULT_QUERY_CACHE, DEFAULT_QUERY_LIMITS, ROLLUPS, type QueryCache, type QueryFn, type QueryLimits, type Rollup } from '@csbs-errors/query';
 import type { ApiDeps } from './deps.js';
-import { problemBody } from './problem.js';
-import { problemsPlugin } from './plugins/problems.js';
+import { clientErrorHandler, frameworkErrors, problemsPlugin, sendProblem } from './plugins/problems.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { v1Plugin, type RateLimitOptions } from './plugins/v1.js';
 import { healthRoutes } from './routes/health.js';
@@ -31,11 +29,11 @@ export interface BuildApiOptions {
   tokens?: ApiToken[];
   /** The error catalog (default: the package's data file). */
   catalog?: Catalog;
-  /** Requests per window per token (per client address without tokens); false turns it off. Default 600 per minute. */
+  /** Requests per window per token (per client address without tokens); false turns it off. Default 600 per minute (API_RATE_LIMIT_PER_MINUTE, see apiLimits). */
   rateLimit?: RateLimitOptions | false;
   /** Time limit and row cap of every store query. */
   queryLimits?: QueryLimits;
-  /** Reuse of identical query answers for a short while (default 1 s); false turns it off. */
+  /** Reuse of identical query answers for a short while (default 1 s, API_CACHE_TTL_MS); false turns it off. */
   cache?: QueryCache | false;
   /** Rollups the count queries may read (default all; [] = raw events only, for comparisons). */
   rollups?: readonly Rollup[];
@@ -72,14 +70,10 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
     loggerInstance: logger as FastifyBaseLogger,
     // Long path parameters reach validation (a 400 naming them) instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
-    return503OnClosing: true,
-    // Requests Node cannot even parse (header or request line too large, malformed) get a problem too.
-    clientErrorHandler: (error: Error & { code?: string }, socket) => {
-      if (!socket.writable) return;
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      const body = JSON.stringify(problemBody(status, STATUS_CODES[status] ?? 'Bad request', 'the request could not be read (request line or headers too large, or malformed)'));
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    },
+    // The problems plugin answers requests that arrive while closing (as a problem, not plain JSON).
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -94,7 +88,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
         // Liveness stays green under load: a restart would not help.
         if (request.url.startsWith('/healthz')) return;
         request.log.warn({ pressure: type, value }, 'overloaded: shedding a request');
-        void reply.code(503).header('retry-after', '5').type('application/problem+json').send(problemBody(503, 'Overloaded', 'the server is overloaded; retry shortly'));
+        void sendProblem(request, reply, 'ERR_OVERLOADED', 'the server is overloaded; retry shortly');
       },
     });
   }

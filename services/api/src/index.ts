@@ -1,2 +1,3 @@
 export { buildApi, type BuildApiOptions } from './app.js';
-export { type ApiDeps } from './deps.js';
+export { apiLimits } from './settings.js';
+export { ApiProblem, PROBLEM_TYPES, problemBody, problemTypeUri, type ProblemBody, type ProblemCode } from './problem.js';

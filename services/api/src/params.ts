@@ -65,7 +65,7 @@ export interface Principal {
 export function scopeTenants(asked: readonly string[], principal: Principal | undefined): string[] {
   const tenant = principal?.tenant;
   if (tenant === undefined) return [...new Set(asked)];
-  if (asked.some((t) => t !== tenant)) throw new ApiProblem(403, 'Forbidden', 'tenant: this token may only read its own tenant', 'tenant');
+  if (asked.some((t) => t !== tenant)) throw new ApiProblem('ERR_FORBIDDEN_TENANT', 'tenant: this token may only read its own tenant', { parameter: 'tenant' });
   return [tenant];
 }
 

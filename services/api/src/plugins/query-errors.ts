@@ -10,7 +10,7 @@ import { skipOverride } from './skip-override.js';
 
 export function problemOfQueryError(error: unknown): unknown {
   if (error instanceof InvalidParameter) return new ParameterError(error.parameter, error.reason);
-  if (error instanceof QueryLimitExceeded) return error.limit === 'time' ? new ApiProblem(503, 'Query too slow', error.message) : new ApiProblem(422, 'Answer too large', error.message);
+  if (error instanceof QueryLimitExceeded) return new ApiProblem(error.limit === 'time' ? 'ERR_QUERY_TIMEOUT' : 'ERR_ANSWER_TOO_LARGE', error.message);
   return error;
 }
 

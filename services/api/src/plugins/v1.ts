@@ -38,12 +38,12 @@ export async function v1Plugin(app: FastifyInstance, options: { deps: ApiDeps; r
       // The key is the token's index or the client address: it stays in memory, it is never logged.
       keyGenerator: (request) => (request.principal?.id !== undefined ? `token:${request.principal.id}` : `ip:${request.ip}`),
       errorResponseBuilder: (_request, context) =>
-        Object.assign(new Error(`rate limit of ${context.max} requests exceeded; retry in ${context.after}`), { statusCode: context.statusCode }),
+        new ApiProblem('ERR_RATE_LIMITED', `rate limit of ${context.max} requests exceeded; retry in ${context.after}`),
     });
   }
   app.addHook('preValidation', async (request) => {
     if (request.principal === undefined) {
-      throw new ApiProblem(401, 'Unauthorized', request.headers.authorization === undefined ? 'this server needs Authorization: Bearer <token>' : 'unknown token');
+      throw new ApiProblem('ERR_UNAUTHORIZED', request.headers.authorization === undefined ? 'this server needs Authorization: Bearer <token>' : 'unknown token');
     }
   });
   await app.register(frequencyRoutes, deps);

@@ -130,7 +130,7 @@ export const codesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       const rows = rowsOf(code);
       const seen = observed.get(code);
       if (rows.length === 0 && (seen?.count ?? 0) === 0) {
-        if (!(await codeEverSeen(deps.query, code, filters.tenant))) throw new ApiProblem(404, 'Not found', `code: ${code} is not in the catalog and was never seen`, 'code');
+        if (!(await codeEverSeen(deps.query, code, filters.tenant))) throw new ApiProblem('ERR_UNKNOWN_CODE', `code: ${code} is not in the catalog and was never seen`, { parameter: 'code' });
       }
       return { from: iso(window.from), to: iso(window.to), ...describe(code, rows, seen) };
     },

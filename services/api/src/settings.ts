@@ -1,6 +1,6 @@
 /** The API's options from its settings (packages/config: API_RATE_LIMIT_PER_MINUTE, API_CACHE_TTL_MS). */
 import type { Config } from '@csbs-errors/config';
-import { DEFAULT_QUERY_CACHE, type QueryCache } from './deps.js';
+import { DEFAULT_QUERY_CACHE, type QueryCache } from '@csbs-errors/query';
 import type { RateLimitOptions } from './plugins/v1.js';
 
 export function apiLimits(settings: Pick<Config['api'], 'rateLimitPerMinute' | 'cacheTtlMs'>): { rateLimit: RateLimitOptions | false; cache: QueryCache | false } {

@@ -74,6 +74,8 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   );
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Fastify logs each request twice (received, completed); logAnswered writes one line instead.
+    disableRequestLogging: true,
     // Long path parameters reach validation (a 400 naming them) instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
     return503OnClosing: true,
@@ -85,6 +87,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   });
+  logAnswered(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -107,6 +110,22 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 }, extraRoutes: options.extraRoutes ?? [] });
   await app.register(dashboardPlugin, options.dashboard ?? {});
   return app;
+}
+
+/** Probes that orchestrators and Prometheus call every few seconds: their lines would drown the rest. */
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One log line per answered request (method, route, status, milliseconds) at info; health probes and
+ * rate-limited answers (429: one client's flood) at debug only, so that LOG_LEVEL=debug still shows them.
+ */
+function logAnswered(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const quiet = reply.statusCode === 429 || PROBE_ROUTES.has(request.routeOptions.url ?? '');
+    const line = { req: request, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 };
+    if (quiet) request.log.debug(line, 'request completed');
+    else request.log.info(line, 'request completed');
+  });
 }
 
 function withCache(run: ApiDeps['query'], cache: QueryCache | false | undefined): ApiDeps['query'] {

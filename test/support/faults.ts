@@ -14,12 +14,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { ClickHouseClient as NodeClickHouseClient } from '@clickhouse/client';
 import kafkajs from 'kafkajs';
 import type { ClickHouseClient } from '@csbs-errors/store';
+import { kafkaRequest, kafkaString } from './kafka.js';
 
 // ---------------------------------------------------------------------------------------------
 // the store fault hook (runs only in a child started with --import of this file and the env set)
@@ -131,27 +131,60 @@ function client(brokers: string[]) {
   return new kafkajs.Kafka({ clientId: 'csbs-errors-test', brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { initialRetryTime: 100, retries: 10 } });
 }
 
+const SEND_TIMEOUT_MS = 20_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Produces `values` (no key: spread round robin over the partitions), `chunk` messages per send.
- * With `ratePerSecond` the sends are paced; `stop()` of the returned handle ends early.
+ * With `ratePerSecond` the sends are paced; `stop()` of the returned handle ends early. With
+ * `resend`, a failed send is sent again by a fresh producer (a broker failing under kafkajs' idempotent
+ * producer can end it with OUT_OF_ORDER_SEQUENCE_NUMBER): the topic may then hold part of a chunk
+ * twice, so compute the expectation from what it holds (`topicExpectation`). `resends` counts them.
  */
 export function produce(
   brokers: string[],
   topic: string,
   values: Buffer[],
-  options: { chunk?: number; ratePerSecond?: number } = {},
-): { done: Promise<number>; stop: () => void } {
+  options: { chunk?: number; ratePerSecond?: number; resend?: boolean } = {},
+): { done: Promise<number>; stop: () => void; resends: () => number } {
   let stopped = false;
+  let resends = 0;
   const chunk = options.chunk ?? 500;
   const done = (async () => {
-    const producer = client(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const connected = async () => {
+      const producer = client(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      return producer;
+    };
+    let producer = await connected();
     const started = Date.now();
     let sent = 0;
     try {
       while (sent < values.length && !stopped) {
         const part = values.slice(sent, sent + chunk);
-        await producer.send({ topic, acks: -1, messages: part.map((value) => ({ value })) });
+        const sending = producer.send({ topic, acks: -1, messages: part.map((value) => ({ value })) });
+        try {
+          // kafkajs' send can hang for good after a broker dies under it: give up on it after a while.
+          await (options.resend ? withTimeout(sending, SEND_TIMEOUT_MS, 'send') : sending);
+        } catch (error) {
+          if (!options.resend) throw error;
+          sending.catch(() => undefined);
+          resends += 1;
+          const old = producer;
+          void withTimeout(old.disconnect(), 5_000, 'disconnect').catch(() => undefined);
+          await new Promise((r) => setTimeout(r, 500));
+          producer = await connected();
+          continue;
+        }
         sent += part.length;
         if (options.ratePerSecond !== undefined) {
           const due = started + (sent / options.ratePerSecond) * 1000;
@@ -159,11 +192,49 @@ export function produce(
         }
       }
     } finally {
-      await producer.disconnect();
+      await (options.resend ? withTimeout(producer.disconnect(), 5_000, 'disconnect').catch(() => undefined) : producer.disconnect());
     }
     return sent;
   })();
-  return { done, stop: () => void (stopped = true) };
+  return { done, stop: () => void (stopped = true), resends: () => resends };
+}
+
+/**
+ * The expectation of what `topic` holds, message by message (sample lines, as `sampleCorpus` made
+ * them): read back from the broker, so that records a producer wrote twice count twice.
+ */
+export async function topicExpectation(brokers: string[], topic: string): Promise<Expectation> {
+  const byValue = new Map(sampleLines().map((line) => [line.value.toString('latin1'), line.expected]));
+  const admin = client(brokers).admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  const expected = emptyExpectation();
+  const read = new Map<number, number>();
+  const complete = () => [...ends].every(([partition, high]) => (read.get(partition) ?? 0) >= high);
+  const consumer = client(brokers).consumer({ groupId: `${topic}-expectation-${Date.now()}`, maxBytesPerPartition: 8 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        const line = byValue.get(message.value?.toString('latin1') ?? '');
+        assert.ok(line !== undefined, `${topic}/${batch.partition}@${message.offset} is no sample line`);
+        addExpectation(expected, line);
+        read.set(batch.partition, Number(message.offset) + 1);
+      }
+    },
+  });
+  try {
+    const deadline = Date.now() + 300_000;
+    while (!complete()) {
+      assert.ok(Date.now() < deadline, `could not read ${topic} back: ${JSON.stringify([...read])} of ${JSON.stringify([...ends])}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return expected;
 }
 
 export interface GroupProgress {
@@ -247,37 +318,9 @@ export async function expireMembers(brokers: string[], groupId: string): Promise
   return members.length;
 }
 
-function kafkaString(value: string): Buffer {
-  const bytes = Buffer.from(value, 'utf8');
-  const length = Buffer.alloc(2);
-  length.writeInt16BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
 async function leaveGroup(address: string, groupId: string, memberId: string): Promise<void> {
-  const header = Buffer.alloc(8);
-  header.writeInt16BE(13, 0); // LeaveGroup
-  header.writeInt16BE(0, 2); // v0
-  header.writeInt32BE(1, 4); // correlation id
-  const body = Buffer.concat([header, kafkaString('csbs-errors-test'), kafkaString(groupId), kafkaString(memberId)]);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(body.length);
-  const [host = '127.0.0.1', port = '9092'] = address.split(':');
-  const response = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = connect(Number(port), host, () => socket.write(Buffer.concat([size, body])));
-    socket.setTimeout(10_000, () => socket.destroy(new Error('LeaveGroup timed out')));
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      const all = Buffer.concat(chunks);
-      if (all.length >= 4 && all.length >= 4 + all.readInt32BE(0)) {
-        socket.end();
-        resolve(all);
-      }
-    });
-  });
-  const error = response.readInt16BE(8);
+  const response = await kafkaRequest(address, 13, 0, Buffer.concat([kafkaString(groupId), kafkaString(memberId)])); // LeaveGroup v0
+  const error = response.readInt16BE(0);
   // 25 UNKNOWN_MEMBER_ID: it left or expired meanwhile.
   if (error !== 0 && error !== 25) throw new Error(`LeaveGroup for ${memberId} failed with error code ${error}`);
 }
@@ -417,6 +460,7 @@ export function assertStoredExactlyOnce(counts: StoredCounts, expected: Expectat
 // worker processes
 
 const cliEntry = fileURLToPath(new URL('../../services/cli/src/cli.ts', import.meta.url));
+const membersEntry = fileURLToPath(new URL('./ingest-members.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface WorkerChild {
@@ -436,12 +480,17 @@ export async function killWorkers(): Promise<void> {
   await Promise.all([...running].map((worker) => stopWorker(worker, 'SIGKILL')));
 }
 
-/** Starts `csbs-errors <command>` (default `ingest`); with `storeFaults` the store fault hook is loaded. */
-export function startWorker(env: Record<string, string>, options: { command?: string; storeFaults?: boolean } = {}): WorkerChild {
+/**
+ * Starts `csbs-errors <command>` (default `ingest`); with `storeFaults` the store fault hook is
+ * loaded; with `members` the child runs that many ingest workers in one group on one store
+ * (support/ingest-members.ts) instead of the command.
+ */
+export function startWorker(env: Record<string, string>, options: { command?: string; storeFaults?: boolean; members?: number } = {}): WorkerChild {
   const imports = ['--import', 'tsx', ...(options.storeFaults ? ['--import', fileURLToPath(import.meta.url)] : [])];
-  const child = spawn(process.execPath, ['--conditions=source', ...imports, cliEntry, options.command ?? 'ingest'], {
+  const entry = options.members === undefined ? [cliEntry, options.command ?? 'ingest'] : [membersEntry];
+  const child = spawn(process.execPath, ['--conditions=source', ...imports, ...entry], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env, ...(options.members === undefined ? {} : { INGEST_MEMBERS: String(options.members) }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

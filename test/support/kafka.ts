@@ -10,10 +10,14 @@
 //
 // startPrivateKafka() runs a broker of its own (own port, controller port and temp data dir) that a
 // fault test may stop, kill and start again; dispose() stops it and deletes its data dir.
+//
+// kafkaCluster() is the three-broker cluster of scripts/kafka-cluster.sh (replication factor 3,
+// min.insync.replicas 2), with the nodes' start/stop/kill and where a partition's leader, a group's
+// coordinator and a transactional id's coordinator are.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -24,6 +28,7 @@ const { Kafka, logLevel } = kafkajs;
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const KAFKA_LOCAL_SCRIPT = join(REPO_ROOT, 'scripts', 'kafka-local.sh');
+export const KAFKA_CLUSTER_SCRIPT = join(REPO_ROOT, 'scripts', 'kafka-cluster.sh');
 /** Image for the testcontainers path (Confluent Platform 8.0 = Apache Kafka 4.0, KRaft). */
 export const KAFKA_TEST_IMAGE = process.env.KAFKA_TEST_IMAGE ?? 'confluentinc/cp-kafka:8.0.0';
 /** Generous: the first start may fetch the broker jars with Maven and format the storage. */
@@ -103,20 +108,22 @@ export async function withAdmin<T>(brokers: string[], fn: (admin: Admin) => Prom
   }
 }
 
-/** Creates a topic with `partitions` partitions (replication factor 1) and waits for its leaders. */
+/** Creates a topic with `partitions` partitions (replication factor 1 unless given) and waits for its leaders. */
 export async function createTopic(
   brokers: string[],
   topic: string,
   partitions = 1,
   configEntries: ITopicConfig['configEntries'] = [],
+  replicationFactor = 1,
 ): Promise<void> {
   await withAdmin(brokers, async (admin) => {
     await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
-      waitForLeaders: true,
+      topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }],
+      // kafkajs' own wait asks one broker and gives up when that one does not know the topic yet
+      // (UNKNOWN_TOPIC_OR_PARTITION, normal on a cluster); and it can return before every
+      // partition's leader is in the metadata the next client asks for: poll until all have one.
+      waitForLeaders: false,
     });
-    // createTopics(waitForLeaders) can return before every partition's leader is in the metadata
-    // the next client asks for: poll until all partitions have one.
     await waitFor(async () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       const parts = topics[0]?.partitions ?? [];
@@ -148,14 +155,19 @@ export async function waitFor(
 // the script
 
 function runScript(command: 'start' | 'stop' | 'status', env: Record<string, string>): Promise<string> {
+  return runBash(KAFKA_LOCAL_SCRIPT, [command], env);
+}
+
+/** Runs a script of scripts/; resolves with the last line of its stdout. */
+function runBash(script: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       'bash',
-      [KAFKA_LOCAL_SCRIPT, command],
+      [script, ...args],
       { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: SCRIPT_TIMEOUT_MS, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         if (err) {
-          reject(new Error(`scripts/kafka-local.sh ${command} failed (${err.message.split('\n')[0]}):\n${stderr}`));
+          reject(new Error(`scripts/${script.split('/').pop()} ${args.join(' ')} failed (${err.message.split('\n')[0]}):\n${stderr}`));
           return;
         }
         const lines = stdout.trim().split('\n');
@@ -331,4 +343,157 @@ export async function startPrivateKafka(port?: number): Promise<PrivateKafka> {
     throw err;
   }
   return handle;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the three-broker cluster
+
+export interface KafkaCluster {
+  /** Bootstrap addresses of all nodes. */
+  brokers: string[];
+  /** Node ids (1, 2, 3). */
+  nodes: number[];
+  addressOf(node: number): string;
+  /** (Re)starts one node on its data; resolves once it answers. */
+  startNode(node: number): Promise<void>;
+  /** Graceful stop of one node (controlled shutdown). */
+  stopNode(node: number): Promise<void>;
+  /** SIGKILL of one node: no controlled shutdown. */
+  killNode(node: number): Promise<void>;
+  /** The node that leads a partition. */
+  partitionLeader(topic: string, partition: number): Promise<number>;
+  /** The node that coordinates a consumer group (FindCoordinator, key type 0). */
+  groupCoordinator(groupId: string): Promise<number>;
+  /** The node that coordinates a transactional id (FindCoordinator, key type 1). */
+  transactionCoordinator(transactionalId: string): Promise<number>;
+  /** Waits until every partition of every topic (internal ones included) has all its replicas in sync. */
+  waitInSync(timeoutMs?: number): Promise<void>;
+  /** Stops the cluster when this call started it (else it is left running for its other users). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The cluster of scripts/kafka-cluster.sh: started (or found running) through the script. Nodes
+ * that a test stopped or killed are started again by stop(), before the cluster is stopped or left.
+ */
+export async function kafkaCluster(): Promise<KafkaCluster> {
+  const wasRunning = await runBash(KAFKA_CLUSTER_SCRIPT, ['status']).then(() => true, () => false);
+  const brokers = (await runBash(KAFKA_CLUSTER_SCRIPT, ['start'])).split(',');
+  const nodes = brokers.map((_, i) => i + 1);
+  const down = new Set<number>();
+  const node = (id: number, command: 'start' | 'stop' | 'kill') => runBash(KAFKA_CLUSTER_SCRIPT, ['node', String(id), command]);
+  const live = () => brokers.filter((_, i) => !down.has(i + 1));
+  const coordinator = async (key: string, keyType: 0 | 1) => {
+    let last: unknown;
+    for (const address of live()) {
+      try {
+        return await findCoordinator(address, key, keyType);
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw new Error(`no coordinator for ${key}: ${String(last)}`);
+  };
+  const cluster: KafkaCluster = {
+    brokers,
+    nodes,
+    addressOf: (id) => brokers[id - 1]!,
+    async startNode(id) {
+      await node(id, 'start');
+      down.delete(id);
+    },
+    async stopNode(id) {
+      down.add(id);
+      await node(id, 'stop');
+    },
+    async killNode(id) {
+      down.add(id);
+      await node(id, 'kill');
+    },
+    async partitionLeader(topic, partition) {
+      return withAdmin(live(), async (admin) => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const leader = topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
+        if (leader === undefined || leader < 0) throw new Error(`no leader for ${topic}/${partition}`);
+        return leader;
+      });
+    },
+    groupCoordinator: (groupId) => waitForValue(`coordinator of group ${groupId}`, 30_000, () => coordinator(groupId, 0).catch(() => undefined), 200),
+    transactionCoordinator: (id) => waitForValue(`coordinator of transactional id ${id}`, 30_000, () => coordinator(id, 1).catch(() => undefined), 200),
+    async waitInSync(timeoutMs = 60_000) {
+      await waitFor(
+        async () => {
+          try {
+            return await withAdmin(live(), async (admin) => {
+              const names = await admin.listTopics();
+              const { topics } = await admin.fetchTopicMetadata({ topics: names });
+              return topics.every((t) => t.partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length));
+            });
+          } catch {
+            return false; // a node is still coming back
+          }
+        },
+        timeoutMs,
+        'all replicas in sync',
+        500,
+      );
+    },
+    async stop() {
+      for (const id of [...down]) await cluster.startNode(id);
+      if (!wasRunning) await runBash(KAFKA_CLUSTER_SCRIPT, ['stop']);
+    },
+  };
+  return cluster;
+}
+
+// ---------------------------------------------------------------------------------------------
+// raw Kafka requests (what kafkajs does not expose)
+
+/** A Kafka protocol string: int16 length, then the UTF-8 bytes. */
+export function kafkaString(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  const length = Buffer.alloc(2);
+  length.writeInt16BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+/**
+ * Sends one request (header v1: api key, version, correlation id, client id) to `address` and
+ * returns the response after its size and correlation id.
+ */
+export async function kafkaRequest(address: string, apiKey: number, version: number, body: Buffer): Promise<Buffer> {
+  const header = Buffer.alloc(8);
+  header.writeInt16BE(apiKey, 0);
+  header.writeInt16BE(version, 2);
+  header.writeInt32BE(1, 4); // correlation id
+  const request = Buffer.concat([header, kafkaString('csbs-errors-test'), body]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(request.length);
+  const [host = '127.0.0.1', port = '9092'] = address.split(':');
+  const response = await new Promise<Buffer>((resolvePromise, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(port), host, () => socket.write(Buffer.concat([size, request])));
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`request ${apiKey} to ${address} timed out`)));
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`${address} closed the connection`)));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      const all = Buffer.concat(chunks);
+      if (all.length >= 4 && all.length >= 4 + all.readInt32BE(0)) {
+        socket.end();
+        resolvePromise(all);
+      }
+    });
+  });
+  return response.subarray(8);
+}
+
+/** FindCoordinator v1 (key type 0: group, 1: transactional id): the coordinator's node id. */
+export async function findCoordinator(address: string, key: string, keyType: 0 | 1): Promise<number> {
+  const response = await kafkaRequest(address, 10, 1, Buffer.concat([kafkaString(key), Buffer.from([keyType])]));
+  // throttle_time_ms int32, error_code int16, error_message nullable string, node_id int32, ...
+  const error = response.readInt16BE(4);
+  if (error !== 0) throw new Error(`FindCoordinator for ${key} failed with error code ${error}`);
+  const messageLength = response.readInt16BE(6);
+  return response.readInt32BE(8 + Math.max(messageLength, 0));
 }

@@ -112,15 +112,18 @@ function deadRecord(part: RecordPart, reason: DeadReason, detail: string): DeadO
   return dead(reason, detail, part.raw ?? safeStringify(part.record) ?? '');
 }
 
-/** The path of a request target: no query string, and no scheme or host when a full URL was logged. */
+/**
+ * The path of a request target: no query string, and no scheme, credentials or host when a full URL
+ * (`https://user:password@host/v1/...`) or a network-path reference with credentials
+ * (`//user:password@host/v1/...`) was logged: a password must never reach the store. A plain
+ * `//v1/...` (an empty first segment, as nginx logs a doubled slash) stays a path.
+ */
 function pathOf(target: string): string {
   let path = target.trim();
   const query = path.indexOf('?');
   if (query >= 0) path = path.slice(0, query);
-  if (!path.startsWith('/')) {
-    const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(path);
-    if (url !== null) path = path.slice(url[0].length) || '/';
-  }
+  const authority = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/]*/.exec(path);
+  if (authority !== null && (!path.startsWith('/') || authority[0].includes('@'))) path = path.slice(authority[0].length) || '/';
   return path;
 }
 

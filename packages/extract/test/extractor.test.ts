@@ -182,6 +182,24 @@ describe('formats', () => {
     assert.equal(eventOf({ ...bare, method: 'GET', path: `https://csbs.example.com/v1/${P}/plans?q` }).path, `/v1/${P}/plans`);
   });
 
+  it('flat: credentials in a logged URL never reach the path (scheme, userinfo and host are dropped)', () => {
+    const { method: _m, path: _p, ...bare } = flat();
+    const targets = [
+      `//user:s3cret@csbs.example.com/v1/${P}/plans`,
+      `//user:s3cret@csbs.example.com:8443/v1/${P}/plans?token=x`,
+      `http://user:s3cret@csbs.example.com/v1/${P}/plans`,
+      `HTTPS://user:p@ss:w0rd@csbs.example.com/v1/${P}/plans`,
+      `//user@csbs.example.com/v1/${P}/plans`,
+    ];
+    for (const target of targets) {
+      const event = eventOf({ ...bare, method: 'GET', path: target });
+      assert.deepEqual([event.path, event.operation], [`/v1/${P}/plans`, 'list_plans'], target);
+      assert.doesNotMatch(JSON.stringify(event), /s3cret|w0rd|user@|user:/, target);
+    }
+    // A doubled leading slash without credentials is a path, not a host.
+    assert.equal(eventOf({ ...bare, method: 'GET', path: `//v1/${P}/plans` }).path, `//v1/${P}/plans`);
+  });
+
   it('flat times: ISO-8601 with any offset, epoch seconds or milliseconds by magnitude, in any time key', () => {
     const cases: Array<[string, unknown, string]> = [
       ['timestamp', '2026-11-28T00:55:53.132Z', '2026-11-28T00:55:53.132Z'],

@@ -69,6 +69,8 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   );
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Fastify logs each request twice (received, completed); logAnswered writes one line instead.
+    disableRequestLogging: true,
     // Long path parameters reach validation (a 400 naming them) instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The problems plugin answers requests that arrive while closing (as a problem, not plain JSON).
@@ -76,6 +78,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
     frameworkErrors,
     clientErrorHandler,
   });
+  logAnswered(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -98,6 +101,22 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 } });
   await app.register(dashboardPlugin, options.dashboard ?? {});
   return app;
+}
+
+/** Probes that orchestrators and Prometheus call every few seconds: their lines would drown the rest. */
+const PROBE_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One log line per answered request (method, route, status, milliseconds) at info; health probes and
+ * rate-limited answers (429: one client's flood) at debug only, so that LOG_LEVEL=debug still shows them.
+ */
+function logAnswered(app: FastifyInstance): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const quiet = reply.statusCode === 429 || PROBE_ROUTES.has(request.routeOptions.url ?? '');
+    const line = { req: request, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 };
+    if (quiet) request.log.debug(line, 'request completed');
+    else request.log.info(line, 'request completed');
+  });
 }
 
 function withCache(run: QueryFn, cache: QueryCache | false | undefined): QueryFn {

@@ -2,6 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Most distinct `code` label values kept; further codes count under `other` (labels stay bounded). */
 const MAX_CODE_LABELS = 300;
+/**
+ * The label of every code that is not in the vendor's catalog. /metrics is read by whoever scrapes
+ * it, across all tenants: a code only one tenant produced would tell the others about it (the API's
+ * /v1/codes/{code} hides such a code from another tenant). Catalog codes are public.
+ */
+export const UNKNOWN_CODE_LABEL = 'unknown';
 
 export class IngestMetrics {
   readonly records: Counter<'outcome' | 'reason'>;
@@ -16,7 +22,7 @@ export class IngestMetrics {
 
   constructor(registry: Registry) {
     this.records = new Counter({ name: 'csbs_errors_ingest_records_total', help: 'Gateway records read, by outcome and reason', labelNames: ['outcome', 'reason'], registers: [registry] });
-    this.events = new Counter({ name: 'csbs_errors_ingest_events_total', help: 'Error events stored, by code (bounded; overflow under "other")', labelNames: ['code'], registers: [registry] });
+    this.events = new Counter({ name: 'csbs_errors_ingest_events_total', help: 'Error events stored, by catalog code (codes not in the catalog under "unknown"; overflow under "other")', labelNames: ['code'], registers: [registry] });
     this.deadLetters = new Counter({ name: 'csbs_errors_ingest_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason', labelNames: ['reason'], registers: [registry] });
     this.batchRecords = new Histogram({ name: 'csbs_errors_ingest_batch_records', help: 'Records per stored batch', buckets: [1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000], registers: [registry] });
     this.insertSeconds = new Histogram({ name: 'csbs_errors_store_insert_seconds', help: 'Time to store one batch (all tables)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
@@ -25,7 +31,8 @@ export class IngestMetrics {
     this.lag = new Gauge({ name: 'csbs_errors_consumer_lag', help: 'Messages behind the high watermark, per partition', labelNames: ['topic', 'partition'], registers: [registry] });
   }
 
-  codeLabel(code: string): string {
+  codeLabel(code: string, known: boolean): string {
+    if (!known) return UNKNOWN_CODE_LABEL;
     if (this.seenCodes.has(code)) return code;
     if (this.seenCodes.size >= MAX_CODE_LABELS) return 'other';
     this.seenCodes.add(code);

@@ -284,6 +284,6 @@ export class IngestWorker {
       this.metrics.records.inc({ outcome: kind, reason }, count);
       if (kind === 'dead') this.metrics.deadLetters.inc({ reason }, count);
     }
-    for (const event of stored.events) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code) });
+    for (const event of stored.events) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code, event.known) });
   }
 }

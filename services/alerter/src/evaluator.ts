@@ -20,7 +20,7 @@ import type { Lease } from './lease.js';
 import type { AlerterMetrics } from './metrics.js';
 import { alertLabels, noticeFor } from './notices.js';
 import type { AlertNotice, NotifyTarget } from './notify.js';
-import type { Rule } from './rules.js';
+import { timingOf, type Rule } from './rules.js';
 import { loadSeries, rangesFor } from './series.js';
 import { advance, INITIAL_STATE, isOpen, type Transition } from './state.js';
 
@@ -140,7 +140,7 @@ export class Evaluator {
     const endMinute = newestCompleteMinute(now, this.settleMs);
     const groups = await loadSeries(this.options.store, rule, rangesFor(rule, endMinute));
     const params = paramsOf(rule);
-    const timing = { pendingForMs: rule.pendingFor, keepFiringForMs: rule.keepFiringFor, cooldownMs: rule.cooldown };
+    const timing = timingOf(rule);
     // Open alerts whose group has no data any more are judged too (on an empty series): they resolve.
     const seen = new Set(groups.map((g) => groupKeyOf(g.labels)));
     for (const record of this.records.values()) {

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildApi } from '@csbs-errors/api';
+import { AlertTable, NOTHING_DELIVERED } from '@csbs-errors/alerter';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
@@ -203,6 +204,46 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
+  // One firing and one resolved alert in the alerter's table, for the alerts panel (GET /v1/alerts).
+  const ms = (text: string) => Date.parse(text);
+  await new AlertTable(client).save([
+    {
+      rule: 'csbs-9999-spike',
+      groupKey: '',
+      labels: { code: 'CSBS.9999' },
+      severity: 'page',
+      state: {
+        phase: 'firing',
+        activeAt: ms('2026-11-19T13:50:00.000Z'),
+        firedAt: ms('2026-11-19T13:52:00.000Z'),
+        lastBreachAt: ms('2026-11-19T16:05:00.000Z'),
+        resolvedAt: null,
+        cooldownUntil: 0,
+        latest: { count: 61, requests: 2_310, baseline: 4.9, factor: 12.45, at: ms('2026-11-19T14:45:00.000Z') },
+        peak: { count: 75, requests: 2_410, baseline: 4.9, factor: 15.31, at: ms('2026-11-19T15:00:00.000Z') },
+      },
+      delivery: NOTHING_DELIVERED,
+      version: 1,
+    },
+    {
+      rule: 'csbs-3001-burst',
+      groupKey: `tenant=${TENANTS[0]!}`,
+      labels: { code: 'CSBS.3001', tenant: TENANTS[0]! },
+      severity: 'warning',
+      state: {
+        phase: 'resolved',
+        activeAt: ms('2026-11-17T09:12:00.000Z'),
+        firedAt: ms('2026-11-17T09:14:00.000Z'),
+        lastBreachAt: ms('2026-11-17T09:40:00.000Z'),
+        resolvedAt: ms('2026-11-17T09:44:00.000Z'),
+        cooldownUntil: 0,
+        latest: { count: 9, requests: 800, baseline: 6.1, factor: 1.48, at: ms('2026-11-17T09:44:00.000Z') },
+        peak: { count: 24, requests: 820, baseline: 6.1, factor: 3.93, at: ms('2026-11-17T09:25:00.000Z') },
+      },
+      delivery: NOTHING_DELIVERED,
+      version: 1,
+    },
+  ]);
   app = await buildApi({
     store: client,
     registry: createMetricsRegistry(),
@@ -211,44 +252,6 @@ before(async () => {
     tokens: [{ token: ADMIN_TOKEN }, { token: TENANT_TOKEN, tenant: TENANTS[1]! }],
     now: () => FIXTURE_END + 30 * 60_000,
     dashboard: { root: assetsDir },
-    // The alerter's endpoint answers from its own table; here a stand-in in its shape (one firing,
-    // one resolved alert) gives the panel something to show. The real endpoint: test/alerts-api.test.ts.
-    extraRoutes: [
-      async (v1) => {
-        v1.get('/v1/alerts', async () => ({
-          now: '2026-11-21T00:30:00.000Z',
-          since: FROM,
-          firing: 1,
-          pending: 0,
-          alerts: [
-            {
-              rule: 'csbs-9999-spike',
-              labels: { code: 'CSBS.9999' },
-              state: 'firing',
-              severity: 'page',
-              active_at: '2026-11-19T13:50:00.000Z',
-              starts_at: '2026-11-19T13:52:00.000Z',
-              ends_at: null,
-              last_breach_at: '2026-11-19T16:05:00.000Z',
-              latest: { count: 61, requests: 2_310, baseline: 4.9, factor: 12.45, at: '2026-11-19T14:45:00.000Z' },
-              peak: { count: 75, requests: 2_410, baseline: 4.9, factor: 15.31, at: '2026-11-19T15:00:00.000Z' },
-            },
-            {
-              rule: 'csbs-3001-burst',
-              labels: { code: 'CSBS.3001', tenant: TENANTS[0]! },
-              state: 'resolved',
-              severity: 'warning',
-              active_at: '2026-11-17T09:12:00.000Z',
-              starts_at: '2026-11-17T09:14:00.000Z',
-              ends_at: '2026-11-17T09:44:00.000Z',
-              last_breach_at: '2026-11-17T09:40:00.000Z',
-              latest: { count: 9, requests: 800, baseline: 6.1, factor: 1.48, at: '2026-11-17T09:44:00.000Z' },
-              peak: { count: 24, requests: 820, baseline: 6.1, factor: 3.93, at: '2026-11-17T09:25:00.000Z' },
-            },
-          ],
-        }));
-      },
-    ],
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({

@@ -2,7 +2,8 @@
  * The query API: a Fastify app built from plugins with one job each: problems (errors as
  * application/problem+json), pressure (503 when the process is overloaded), OpenAPI (/openapi.json,
  * /docs), health (/healthz, /readyz, /metrics) and /v1, whose scope adds the token check and the rate
- * limit before its routes. Parameters are validated with zod through the type provider.
+ * limit before its routes (every /v1 route: counts, codes, events, alerts, reports). Routes validate,
+ * read through @csbs-errors/query and shape the answer. Parameters are validated with zod through the type provider.
  */
 import { STATUS_CODES } from 'node:http';
 import { getHeapStatistics } from 'node:v8';
@@ -13,12 +14,12 @@ import { loadDefaultCatalog, type Catalog } from '@csbs-errors/catalog';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import type { Logger, Registry } from '@csbs-errors/observability';
 import type { ApiToken } from '@csbs-errors/config';
-import { boundQuery, cachedQuery, DEFAULT_QUERY_CACHE, DEFAULT_QUERY_LIMITS, type ApiDeps, type QueryCache, type QueryLimits } from './deps.js';
-import { ROLLUPS, type Rollup } from './filters.js';
+import { boundQuery, cachedQuery, DEFAULT_QUERY_CACHE, DEFAULT_QUERY_LIMITS, ROLLUPS, type QueryCache, type QueryFn, type QueryLimits, type Rollup } from '@csbs-errors/query';
+import type { ApiDeps } from './deps.js';
 import { problemBody } from './problem.js';
 import { problemsPlugin } from './plugins/problems.js';
 import { openapiPlugin } from './plugins/openapi.js';
-import { v1Plugin, type RateLimitOptions, type V1RoutePlugin } from './plugins/v1.js';
+import { v1Plugin, type RateLimitOptions } from './plugins/v1.js';
 import { healthRoutes } from './routes/health.js';
 import { dashboardPlugin, type DashboardOptions } from '@csbs-errors/dashboard';
 
@@ -40,11 +41,6 @@ export interface BuildApiOptions {
   rollups?: readonly Rollup[];
   /** Clock for relative times and default windows. */
   now?: () => number;
-  /**
-   * More /v1 routes from other packages (alerts, reports), registered inside the /v1 scope so that
-   * the token check and the rate limit apply to them too. The CLI wires them; the API knows none.
-   */
-  extraRoutes?: V1RoutePlugin[];
   /** Where the dashboard's built assets are (default: the dashboard package's build). */
   dashboard?: DashboardOptions;
   /** Overload protection (@fastify/under-pressure); false turns it off. */
@@ -104,11 +100,11 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   }
   await app.register(openapiPlugin, { tokens: deps.tokens.length > 0 });
   await app.register(healthRoutes, deps);
-  await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 }, extraRoutes: options.extraRoutes ?? [] });
+  await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 } });
   await app.register(dashboardPlugin, options.dashboard ?? {});
   return app;
 }
 
-function withCache(run: ApiDeps['query'], cache: QueryCache | false | undefined): ApiDeps['query'] {
+function withCache(run: QueryFn, cache: QueryCache | false | undefined): QueryFn {
   return cache === false ? run : cachedQuery(run, cache ?? DEFAULT_QUERY_CACHE);
 }

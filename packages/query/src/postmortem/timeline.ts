@@ -1,8 +1,9 @@
 /** The timeline: first and last error, the busiest minute, and errors per bucket over the window. */
 import type { EventRef, PeakMinute, SeriesPoint } from './model.js';
-import type { QueryFn } from './query.js';
-import { eventsWhere, type Filters } from './sql.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, iso, type Window } from './window.js';
+import type { QueryFn } from '../runner.js';
+import { eventsWhere } from './sql.js';
+import type { Filters, Window } from '../window.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, iso } from '../time.js';
 
 interface EventRow {
   ts_ms: string;

@@ -113,8 +113,10 @@ export const DEFAULT_RULE_INPUTS: RuleInput[] = [
     minCount: 15,
     longWindows: DEFAULT_LONG_WINDOWS,
     keepFiringFor: '5m',
-    // Every tenant is a test of its own each minute: a stricter tail keeps the false pages rare.
+    // Every tenant is a test of its own each minute (four windows each): a stricter tail and a
+    // higher factor keep the false pages rare; a tenant's 2× over many minutes is the overall rule's.
     maxPValue: 1e-7,
+    minFactor: 2.5,
     summary: 'CSBS.9999 spike in one tenant',
   },
 ];

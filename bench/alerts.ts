@@ -27,7 +27,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_RULES, generateScenario, replayRule, scoreEpisodes, type Episode, type Incident } from '@csbs-errors/alerter';
+import { DEFAULT_RULES, generateScenario, replayRule, scoreEpisodes, type Episode, type Incident, type Scenario, type Score } from '@csbs-errors/alerter';
+import { PEER_RULES, type PeerRule } from './peers.js';
 
 const MINUTE = 60_000;
 
@@ -45,43 +46,101 @@ export async function run(args: string[]): Promise<Record<string, number>> {
   const days = Number(values.days);
   const seeds = Number(values.seeds);
   if (!(days >= 1) || !(seeds >= 1)) throw new Error('--days and --seeds must be positive numbers');
-  const figures: Record<string, number> = { ...quality(days, seeds) };
+  const figures: Record<string, number> = { ...allQuality(days, seeds) };
   if (values['skip-e2e'] !== true) Object.assign(figures, await endToEnd());
   return figures;
 }
 
-function quality(days: number, seeds: number): Record<string, number> {
+type Profile = 'mixed' | 'sparse';
+
+interface Detector {
+  name: string;
+  replay(scenario: Scenario, from: number, to: number): Episode[];
+}
+
+/** The project's detector: the built-in overall and per-tenant rules through the evaluator's replay. */
+function ours(): Detector {
   const [overallRule, tenantRule] = DEFAULT_RULES;
   if (!overallRule || !tenantRule) throw new Error('the default rules changed: expected an overall and a per-tenant rule');
+  return {
+    name: 'ours',
+    replay(scenario, from, to) {
+      const tenants = scenario.tenants.map((tenant) => ({ labels: { tenant }, series: scenario.byTenant.get(tenant) ?? scenario.overall }));
+      return [...replayRule(overallRule, [{ labels: {}, series: scenario.overall }], from, to), ...replayRule(tenantRule, tenants, from, to)];
+    },
+  };
+}
+
+function peer(rule: PeerRule): Detector {
+  return { name: rule.name, replay: (scenario, from, to) => rule.replay(scenario.overall, from / MINUTE, to / MINUTE) };
+}
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Every detector over the same scenarios of one profile: `--seeds` seeds × `--days` days. */
+function quality(profile: Profile, days: number, seeds: number, detectors: readonly Detector[]): Map<string, Score & { cpu_s: number }> {
   const incidents: Incident[] = [];
-  const episodes: Episode[] = [];
-  const started = performance.now();
+  const episodes = new Map<string, Episode[]>(detectors.map((d) => [d.name, []]));
+  const cpu = new Map<string, number>(detectors.map((d) => [d.name, 0]));
   for (let seed = 1; seed <= seeds; seed++) {
     // Each seed's scenario starts where the previous one ended, so the incidents stay apart.
     const startMs = Date.UTC(2026, 9, 5) + (seed - 1) * days * 86_400_000;
-    const scenario = generateScenario({ seed, days, startMs });
+    const scenario = generateScenario({ seed: profile === 'sparse' ? 1_000 + seed : seed, days, startMs, profile });
     const from = scenario.firstMinute * MINUTE;
     const to = (scenario.firstMinute + scenario.minutes) * MINUTE;
     incidents.push(...scenario.incidents);
-    episodes.push(...replayRule(overallRule, [{ labels: {}, series: scenario.overall }], from, to));
-    const tenants = scenario.tenants.map((tenant) => ({ labels: { tenant }, series: scenario.byTenant.get(tenant) ?? scenario.overall }));
-    episodes.push(...replayRule(tenantRule, tenants, from, to));
+    for (const detector of detectors) {
+      const started = performance.now();
+      episodes.get(detector.name)?.push(...detector.replay(scenario, from, to));
+      cpu.set(detector.name, (cpu.get(detector.name) ?? 0) + performance.now() - started);
+    }
   }
-  const score = scoreEpisodes(incidents, episodes);
-  const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+  return new Map(detectors.map((d) => [d.name, { ...scoreEpisodes(incidents, episodes.get(d.name) ?? []), cpu_s: round((cpu.get(d.name) ?? 0) / 1000, 1) }]));
+}
+
+function figuresOf(prefix: string, score: Score & { cpu_s: number }): Record<string, number> {
   return {
-    precision: round(score.precision),
-    recall_3x: round(score.recall_3x),
-    median_delay_s: score.median_delay_s,
-    p90_delay_s: score.p90_delay_s,
-    false_on_surge: score.false_on_surge,
-    alerts: score.alerts,
-    false_alerts: score.false_alerts,
-    spikes_3x: score.spikes_3x,
-    recall_all: round(score.recall_all),
-    simulated_days: days * seeds,
-    quality_cpu_s: round((performance.now() - started) / 1000, 1),
+    [`${prefix}precision`]: round(score.precision),
+    [`${prefix}recall_3x`]: round(score.recall_3x),
+    ...(Number.isNaN(score.recall_2x_step) ? {} : { [`${prefix}recall_2x_step`]: round(score.recall_2x_step) }),
+    [`${prefix}median_delay_s`]: score.median_delay_s,
+    [`${prefix}p90_delay_s`]: score.p90_delay_s,
+    [`${prefix}false_on_surge`]: score.false_on_surge,
+    [`${prefix}alerts`]: score.alerts,
+    [`${prefix}false_alerts`]: score.false_alerts,
+    [`${prefix}spikes_3x`]: score.spikes_3x,
+    ...(Number.isNaN(score.recall_2x_step) ? {} : { [`${prefix}steps_2x`]: score.steps_2x }),
+    [`${prefix}recall_all`]: round(score.recall_all),
+    [`${prefix}cpu_s`]: score.cpu_s,
   };
+}
+
+/** The side-by-side table (stderr, so that `--json` keeps stdout machine-readable). */
+function printTable(profile: Profile, scores: Map<string, Score & { cpu_s: number }>): void {
+  const cell = (value: number) => (Number.isNaN(value) ? '-' : String(round(value)));
+  const rows = [...scores].map(([name, s]) => [name, cell(s.precision), `${cell(s.recall_3x)} (${s.spikes_3x})`, Number.isNaN(s.recall_2x_step) ? '-' : `${cell(s.recall_2x_step)} (${s.steps_2x})`, String(s.false_on_surge), cell(s.median_delay_s), `${s.alerts}/${s.false_alerts}`]);
+  const header = ['detector', 'precision', 'recall_3x', 'recall_2x_step', 'false_on_surge', 'median_delay_s', 'alerts/false'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  console.error(`\n${profile} scenarios`);
+  console.error(line(header));
+  for (const r of rows) console.error(line(r));
+}
+
+function allQuality(days: number, seeds: number): Record<string, number> {
+  const detectors = [ours(), ...PEER_RULES.map(peer)];
+  const figures: Record<string, number> = {};
+  for (const profile of ['mixed', 'sparse'] as const) {
+    const scores = quality(profile, days, seeds, detectors);
+    printTable(profile, scores);
+    for (const [name, score] of scores) {
+      // The project's figures on the original scenarios keep their names.
+      const prefix = name === 'ours' ? (profile === 'mixed' ? '' : 'sparse_') : `${name}.${profile}_`;
+      Object.assign(figures, figuresOf(prefix, score));
+    }
+  }
+  figures.simulated_days = days * seeds * 2;
+  return figures;
 }
 
 async function endToEnd(): Promise<Record<string, number>> {

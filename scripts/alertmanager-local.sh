@@ -72,7 +72,7 @@ ready() { curl -fsS --max-time 2 "$URL/-/ready" >/dev/null 2>&1; }
 write_config() {
   mkdir -p "$DATA_DIR/data"
   {
-    printf 'route:\n  receiver: default\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 5s\n  repeat_interval: 4h\n'
+    printf 'route:\n  receiver: default\n  group_by: [incident]\n  group_wait: 1s\n  group_interval: 5s\n  repeat_interval: 4h\n'
     printf 'receivers:\n  - name: default\n'
     if [[ -n "${ALERTMANAGER_WEBHOOK_URL:-}" ]]; then
       printf '    webhook_configs:\n      - url: %s\n        send_resolved: true\n' "$ALERTMANAGER_WEBHOOK_URL"

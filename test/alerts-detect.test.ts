@@ -35,7 +35,7 @@ const params = (overrides: Partial<DetectionParams> = {}): DetectionParams => ({
 function series(errorsPerMinute: number[], requestsPerMinute: number[]): DenseSeries {
   return new DenseSeries(FIRST, errorsPerMinute, requestsPerMinute);
 }
-const repeat = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+const repeat = <T = number>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 /** A fixed noisy-looking baseline around 10 errors per minute (values 6..14). */
 const noisyTen = (i: number) => 10 + ((i * 7) % 9) - 4;
 
@@ -174,5 +174,58 @@ test('detection quality on two generated weeks: precision and recall of 3× spik
   assert.ok(score.precision >= 0.95, JSON.stringify(score));
   assert.ok(score.recall_3x >= 0.95, JSON.stringify(score));
   assert.ok(score.median_delay_s <= 10, JSON.stringify(score));
+  assert.equal(score.false_on_surge, 0, JSON.stringify(score));
+});
+
+/** A fixed baseline around 5 errors per minute (3..7) at 170 requests per minute. */
+const noisyFive = (i: number) => 5 + ((i * 7) % 5) - 2;
+
+test('a 2-minute 3× spike at 5 errors per minute: the built-in rules see it at its second minute, one window alone never does', () => {
+  const builtIn = paramsOf(DEFAULT_RULES[0]!);
+  const oneWindow = { ...builtIn, longWindowMinutes: [] };
+  const requests = repeat(90, () => 170);
+  const errors = [...repeat(88, noisyFive), 15, 15];
+  const s = series(errors, requests);
+  const first = detect(s, FIRST + 88, builtIn);
+  assert.equal(first.breach, false, `one minute at 15 is not enough: ${JSON.stringify(first)}`);
+  const second = detect(s, FIRST + 89, builtIn);
+  assert.equal(second.breach, true, JSON.stringify(second));
+  assert.equal(second.windowMinutes, 2);
+  assert.equal(second.count, 30);
+  assert.ok(Math.abs(second.baseline - 10) < 2, `baseline of two minutes: ${second.baseline}`);
+  assert.equal(detect(s, FIRST + 89, oneWindow).breach, false, 'the per-minute tail alone misses it');
+  // The same two minutes during a traffic surge ×3 with a flat error rate: no breach.
+  const surge = series(errors, [...requests.slice(0, 88), 510, 510]);
+  assert.equal(detect(surge, FIRST + 89, builtIn).breach, false);
+});
+
+test('a 2× step at 5 errors per minute: the longer windows see it within ten minutes, the per-minute test does not', () => {
+  const builtIn = paramsOf(DEFAULT_RULES[0]!);
+  const requests = repeat(100, () => 170);
+  const errors = [...repeat(90, noisyFive), ...repeat(10, (i) => Math.round(2.2 * noisyFive(i)))];
+  const s = series(errors, requests);
+  const breaches = repeat(10, (i) => detect(s, FIRST + 90 + i, builtIn));
+  const first = breaches.findIndex((d) => d.breach);
+  assert.ok(first >= 0, `the step is seen: ${JSON.stringify(breaches.map((d) => [d.count, d.windowMinutes, d.pValue]))}`);
+  assert.ok((breaches[first]?.windowMinutes ?? 0) > 1, `over a longer window: ${JSON.stringify(breaches[first])}`);
+  const single = { ...builtIn, longWindowMinutes: [] };
+  assert.equal(repeat(10, (i) => detect(s, FIRST + 90 + i, single)).some((d) => d.breach), false);
+});
+
+test('detection quality on a generated sparse week (3-10 errors per minute, short 3× spikes, 2× steps, surges)', () => {
+  const scenario = generateScenario({ seed: 11, days: 7, profile: 'sparse' });
+  const from = scenario.firstMinute * 60_000;
+  const to = (scenario.firstMinute + scenario.minutes) * 60_000;
+  const [overall, perTenant] = DEFAULT_RULES as [(typeof DEFAULT_RULES)[0], (typeof DEFAULT_RULES)[0]];
+  const episodes = [
+    ...replayRule(overall, [{ labels: {}, series: scenario.overall }], from, to),
+    ...replayRule(perTenant, scenario.tenants.map((tenant) => ({ labels: { tenant }, series: scenario.byTenant.get(tenant)! })), from, to),
+  ];
+  const score = scoreEpisodes(scenario.incidents, episodes);
+  assert.ok(score.spikes_3x >= 30 && score.steps_2x >= 15, `enough incidents to judge: ${JSON.stringify(score)}`);
+  assert.ok(score.recall_3x >= 0.85, JSON.stringify(score));
+  assert.ok(score.recall_2x_step >= 0.8, JSON.stringify(score));
+  assert.ok(score.precision >= 0.95, JSON.stringify(score));
+  assert.ok(score.median_delay_s <= 65, JSON.stringify(score));
   assert.equal(score.false_on_surge, 0, JSON.stringify(score));
 });

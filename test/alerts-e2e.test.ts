@@ -179,7 +179,9 @@ test('a CSBS.9999 spike produced to Kafka becomes an active alert in Alertmanage
       const alerts = await alertmanagerAlerts(alertname);
       return alerts.find((a) => a.status.state === 'active');
     });
-    assert.deepEqual(firing.labels, { alertname, code: 'CSBS.9999', severity: 'critical' });
+    const { incident, ...identity } = firing.labels;
+    assert.deepEqual(identity, { alertname, code: 'CSBS.9999', severity: 'critical' });
+    assert.match(incident ?? '', /^CSBS\.9999-\d{4}-\d\d-\d\dT\d\d:\d\dZ$/);
     assert.equal(firing.annotations.count, '120');
     assert.ok(Number(firing.annotations.factor) >= 10, `factor ${firing.annotations.factor}`);
     assert.ok(Number(firing.annotations.baseline) > 2 && Number(firing.annotations.baseline) < 10, `baseline ${firing.annotations.baseline}`);

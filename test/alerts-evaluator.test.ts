@@ -207,7 +207,9 @@ test('each transition is persisted and notified: pending, firing (Alertmanager +
     // Alertmanager v2: labels, annotations with the numbers and the dashboard link; no endsAt while firing.
     const amAlerts = receiver.alertmanagerBatches().flat();
     const amOverall = amAlerts.find((a) => a.labels.alertname === 'TestSpike');
-    assert.deepEqual(amOverall?.labels, { alertname: 'TestSpike', code: 'CSBS.9999', severity: 'critical' });
+    // One incident, one page: both alerts of the spike carry its id (code and first breach minute).
+    const incident = 'CSBS.9999-2026-10-05T12:11Z';
+    assert.deepEqual(amOverall?.labels, { alertname: 'TestSpike', code: 'CSBS.9999', severity: 'critical', incident });
     assert.equal(amOverall?.annotations.count, '85');
     assert.match(amOverall?.annotations.baseline ?? '', /^\d+\.\d\d$/);
     assert.match(amOverall?.annotations.factor ?? '', /^\d+\.\d\d$/);
@@ -215,7 +217,7 @@ test('each transition is persisted and notified: pending, firing (Alertmanager +
     assert.equal(amOverall?.startsAt, new Date(judging(10) + 20 * S).toISOString());
     assert.equal(amOverall?.endsAt, undefined);
     const amTenant = amAlerts.find((a) => a.labels.alertname === 'TestTenantSpike');
-    assert.deepEqual(amTenant?.labels, { alertname: 'TestTenantSpike', code: 'CSBS.9999', severity: 'warning', tenant: 'tenant-a' });
+    assert.deepEqual(amTenant?.labels, { alertname: 'TestTenantSpike', code: 'CSBS.9999', severity: 'warning', tenant: 'tenant-a', incident });
     // Webhook: Alertmanager's webhook payload, one message per alert.
     const hooks = receiver.webhooks();
     assert.equal(hooks.length, 2);

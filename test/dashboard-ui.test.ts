@@ -207,13 +207,33 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
-  // One firing and one resolved alert in the alerter's table, for the alerts panel (GET /v1/alerts).
+  // One incident firing (the overall alert and one tenant's) and one resolved alert in the
+  // alerter's table, for the alerts panel and the charts' marks (GET /v1/alerts).
   const ms = (text: string) => Date.parse(text);
+  const incident = 'CSBS.9999-2026-11-19T13:50Z';
   await new AlertTable(client).save([
+    {
+      rule: 'csbs-9999-tenant-spike',
+      groupKey: `tenant=${TENANTS[0]!}`,
+      labels: { code: 'CSBS.9999', tenant: TENANTS[0]!, incident },
+      severity: 'warning',
+      state: {
+        phase: 'firing',
+        activeAt: ms('2026-11-19T13:51:00.000Z'),
+        firedAt: ms('2026-11-19T13:51:00.000Z'),
+        lastBreachAt: ms('2026-11-19T16:05:00.000Z'),
+        resolvedAt: null,
+        cooldownUntil: 0,
+        latest: { count: 40, requests: 900, baseline: 2.1, factor: 19.05, at: ms('2026-11-19T14:45:00.000Z') },
+        peak: { count: 44, requests: 910, baseline: 2.1, factor: 20.95, at: ms('2026-11-19T15:00:00.000Z') },
+      },
+      delivery: NOTHING_DELIVERED,
+      version: 1,
+    },
     {
       rule: 'csbs-9999-spike',
       groupKey: '',
-      labels: { code: 'CSBS.9999' },
+      labels: { code: 'CSBS.9999', incident },
       severity: 'page',
       state: {
         phase: 'firing',
@@ -425,10 +445,31 @@ test('the overview asks for a token, then shows exactly the API numbers, with no
     assert.equal(trend.series[0]!.count, freq.total);
     assert.equal(await page.locator('.panel .chart canvas').count(), 2, 'trend and rate charts are drawn');
 
-    // Alerts.
-    assert.equal(await page.locator('[data-testid="alerts-open"] li').count(), 1);
+    // Alerts: the overall and the tenant alert of one spike are one incident with its tenant.
+    const listed = await api<{ alerts: Array<{ starts_at: string | null; ends_at: string | null; state: string }>; incidents: Array<{ id: string; tenants: string[]; alerts: number[] }> }>('/v1/alerts', { since: WINDOW.from });
+    assert.equal(listed.incidents.find((i) => i.id === 'CSBS.9999-2026-11-19T13:50Z')?.alerts.length, 2);
+    assert.equal(await page.locator('[data-testid="alerts-open"] li').count(), 1, 'one incident, one entry');
+    assert.equal(await page.locator('[data-testid="alerts-open"] li').getAttribute('data-alerts'), '2');
+    assert.match((await page.locator('[data-testid="alerts-open"] [data-testid="alert-incident"]').textContent()) ?? '', new RegExp(`tenants ${TENANTS[0]!} and overall`));
     assert.equal(await page.locator('[data-testid="alerts-resolved"] li').count(), 1);
-    assert.equal(await page.locator('[data-testid="kpi-alerts"] .kpi-value').textContent(), '1');
+    assert.equal(await page.locator('[data-testid="kpi-alerts"] .kpi-value').textContent(), '2');
+
+    // Both time charts mark every alert that paged, fired → resolved, on its minutes.
+    const paged = listed.alerts.filter((a) => a.starts_at !== null && a.state !== 'pending');
+    assert.equal(paged.length, 3);
+    const charts = page.locator('.panel .chart');
+    assert.equal(await charts.count(), 2);
+    for (let i = 0; i < 2; i++) {
+      const chart = charts.nth(i);
+      assert.equal(await chart.locator('[data-alert-marks]').getAttribute('data-alert-marks'), String(paged.length));
+      type Mark = { getAttribute(name: string): string | null; hidden: boolean; getBoundingClientRect(): { width: number } };
+      const marks = await chart.locator('.alert-mark').evaluateAll((els: unknown[]) => (els as Mark[]).map((el) => ({ fired: el.getAttribute('data-fired'), resolved: el.getAttribute('data-resolved'), hidden: el.hidden, width: el.getBoundingClientRect().width })));
+      assert.deepEqual(marks.map((m) => [m.fired, m.resolved]).sort(), paged.map((a) => [a.starts_at, a.ends_at ?? '']).sort());
+      // The firing incident lies in the window: its marks are drawn with a width.
+      const firing = marks.filter((m) => m.resolved === '');
+      assert.equal(firing.length, 2);
+      assert.ok(firing.every((m) => !m.hidden && m.width >= 2), JSON.stringify(marks));
+    }
 
     // Only rollup-backed endpoints with interval=auto; no raw events on the overview.
     const v1 = requests.filter((u) => u.includes('/v1/'));

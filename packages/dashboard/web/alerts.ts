@@ -3,8 +3,11 @@
  * asks for it only when the server has it). The answer is
  *   {now, since, firing, pending, alerts: [{rule, labels, state, severity, active_at, starts_at,
  *    ends_at, last_breach_at, latest: {count, requests, baseline, factor, at}, peak: {...}}]}
- * Other shapes (`{firing: [...], recent: [...]}`, Alertmanager's) are read leniently.
+ * Other shapes (`{firing: [...], recent: [...]}`, Alertmanager's) are read leniently. Alerts that
+ * share an `incident` label (the overall rule and tenant rules firing for the same spike) are shown
+ * as one incident with its tenants; `alertMarks` gives the trend charts their fired/resolved marks.
  */
+import type { AlertMark } from './charts.js';
 import { h, type Child } from './dom.js';
 import { fmtInt, fmtTime } from './format.js';
 import { badge, empty } from './ui.js';
@@ -20,6 +23,9 @@ export interface AlertItem {
   since: string;
   ended: string;
   summary: string;
+  /** The incident it belongs to ('' if the alert carries none). */
+  incident: string;
+  tenant: string;
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,12 +60,14 @@ function item(raw: unknown, stateIfMissing?: string): AlertItem | undefined {
   return {
     name: pick(raw, ['rule', 'name', 'alertname', 'labels.alertname', 'id']) || 'alert',
     code: pick(raw, ['code', 'labels.code']),
-    labels: labels.filter(([k]) => k !== 'code' && k !== 'alertname' && k !== 'severity'),
+    labels: labels.filter(([k]) => k !== 'code' && k !== 'alertname' && k !== 'severity' && k !== 'incident'),
     severity: pick(raw, ['severity', 'labels.severity']),
     state,
     since: pick(raw, ['starts_at', 'started_at', 'startsAt', 'active_at', 'activeAt', 'since']),
     ended: state === 'resolved' ? ended : '',
     summary: pick(raw, ['summary', 'annotations.summary', 'description', 'annotations.description', 'message']) || numbers(raw),
+    incident: pick(raw, ['labels.incident']),
+    tenant: pick(raw, ['labels.tenant']),
   };
 }
 
@@ -86,11 +94,34 @@ export function parseAlerts(body: unknown): Alerts {
   };
 }
 
+/** Fired → resolved marks for the time charts: every alert that paged (pending ones never did). */
+export function alertMarks(alerts: Alerts): AlertMark[] {
+  return [...alerts.firing, ...alerts.resolved]
+    .filter((a) => a.since !== '' && !Number.isNaN(Date.parse(a.since)))
+    .map((a) => ({
+      fired: Date.parse(a.since) / 1000,
+      resolved: a.ended !== '' && !Number.isNaN(Date.parse(a.ended)) ? Date.parse(a.ended) / 1000 : null,
+      label: `${a.name}${a.tenant ? ` (${a.tenant})` : ''}: ${a.state === 'firing' ? 'firing' : 'resolved'} since ${fmtTime(a.since)}${a.ended ? `, resolved ${fmtTime(a.ended)}` : ''}`,
+    }));
+}
+
+/** Alerts of one incident together, the overall one (no tenant) first; an alert without an incident label stands alone. */
+function byIncident(items: readonly AlertItem[]): AlertItem[][] {
+  const groups = new Map<string, AlertItem[]>();
+  items.forEach((a, i) => {
+    const key = a.incident || `#${i}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  });
+  return [...groups.values()].map((g) => [...g].sort((a, b) => Number(a.tenant !== '') - Number(b.tenant !== '')));
+}
+
 export function renderAlerts(alerts: Alerts, codeHref: (code: string) => string): Child {
-  const row = (a: AlertItem) =>
-    h(
+  const row = (group: AlertItem[]) => {
+    const a = group[0] as AlertItem;
+    const tenants = [...new Set(group.map((g) => g.tenant).filter((t) => t !== ''))].sort();
+    return h(
       'li',
-      { class: `alert alert-${a.state === 'firing' ? 'firing' : a.state === 'pending' ? 'pending' : 'resolved'}` },
+      { class: `alert alert-${a.state === 'firing' ? 'firing' : a.state === 'pending' ? 'pending' : 'resolved'}`, 'data-incident': a.incident || undefined, 'data-alerts': group.length },
       h(
         'div',
         { class: 'alert-head' },
@@ -100,19 +131,24 @@ export function renderAlerts(alerts: Alerts, codeHref: (code: string) => string)
         a.severity ? badge(a.severity, a.severity === 'critical' || a.severity === 'page' ? 'bad' : 'info') : null,
       ),
       a.summary ? h('p', { class: 'alert-summary' }, a.summary) : null,
+      group.length > 1 || (a.incident && tenants.length > 0)
+        ? h('p', { class: 'alert-incident', 'data-testid': 'alert-incident' }, `One incident: ${group.length} alerts`, tenants.length > 0 ? ` · tenants ${tenants.join(', ')}` : '', group.some((g) => g.tenant === '') ? ' and overall' : '')
+        : null,
       h(
         'p',
         { class: 'alert-times muted' },
-        a.labels.length > 0 ? `${a.labels.map(([k, v]) => `${k}=${v}`).join(' ')} · ` : '',
+        a.labels.length > 0 && group.length === 1 ? `${a.labels.map(([k, v]) => `${k}=${v}`).join(' ')} · ` : '',
         a.since ? `since ${fmtTime(a.since)}` : '',
         a.ended ? ` · resolved ${fmtTime(a.ended)}` : '',
       ),
     );
-  const open = [...alerts.firing, ...alerts.pending];
+  };
+  const open = byIncident([...alerts.firing, ...alerts.pending]);
+  const resolved = byIncident(alerts.resolved);
   return [
     h('h3', { class: 'subhead' }, `Firing (${alerts.firing.length})${alerts.pending.length > 0 ? ` · pending (${alerts.pending.length})` : ''}`),
     open.length > 0 ? h('ul', { class: 'alerts', 'data-testid': 'alerts-open' }, open.map(row)) : empty('Nothing is firing.'),
     h('h3', { class: 'subhead' }, 'Resolved in this window'),
-    alerts.resolved.length > 0 ? h('ul', { class: 'alerts', 'data-testid': 'alerts-resolved' }, alerts.resolved.slice(0, 10).map(row)) : empty('No alert resolved in this window.'),
+    resolved.length > 0 ? h('ul', { class: 'alerts', 'data-testid': 'alerts-resolved' }, resolved.slice(0, 10).map(row)) : empty('No alert resolved in this window.'),
   ];
 }

@@ -2,7 +2,9 @@
  * Charts with uPlot (bundled): a stacked bar chart of counts per bucket (trend by code or status)
  * and the error-rate chart. Times on the axes are UTC, like everywhere else on the page. Each chart
  * follows its container's width, offers a drag-to-zoom that narrows the page's window, and has its
- * numbers in a table for screen readers and for copying.
+ * numbers in a table for screen readers and for copying. Alerts that fired in the window are marked
+ * on the time charts: a band from when each fired to when it resolved (or the chart's end while it
+ * is still firing), with a line at each end.
  */
 import uPlot from 'uplot';
 import { h } from './dom.js';
@@ -25,6 +27,53 @@ function axisColors() {
 
 export interface Chart {
   destroy(): void;
+}
+
+/** An alert on a time chart: fired and resolved (null: still firing), epoch seconds. */
+export interface AlertMark {
+  fired: number;
+  resolved: number | null;
+  label: string;
+}
+
+/**
+ * uPlot plugin: one element per alert in the plot's overlay (`.alert-mark`, with `data-fired` and
+ * `data-resolved` in ISO-8601, the label as its title), placed on every redraw so that zoom and
+ * resize keep them on their minutes. DOM rather than canvas: they are hoverable and countable.
+ */
+function alertMarksPlugin(marks: readonly AlertMark[]): uPlot.Plugin {
+  const elements: HTMLElement[] = [];
+  return {
+    hooks: {
+      init: (u: uPlot) => {
+        for (const mark of marks) {
+          const el = h('div', {
+            class: mark.resolved === null ? 'alert-mark alert-mark-open' : 'alert-mark',
+            title: mark.label,
+            'data-fired': new Date(mark.fired * 1000).toISOString(),
+            'data-resolved': mark.resolved === null ? '' : new Date(mark.resolved * 1000).toISOString(),
+          });
+          u.over.appendChild(el);
+          elements.push(el);
+        }
+        u.root.dataset.alertMarks = String(marks.length);
+      },
+      draw: (u: uPlot) => {
+        const [min, max] = [u.scales.x?.min ?? 0, u.scales.x?.max ?? 0];
+        marks.forEach((mark, i) => {
+          const el = elements[i];
+          if (!el) return;
+          const from = Math.max(min, mark.fired);
+          const to = Math.min(max, mark.resolved ?? max);
+          el.hidden = to < from;
+          if (el.hidden) return;
+          const left = u.valToPos(from, 'x');
+          el.style.left = `${left}px`;
+          el.style.width = `${Math.max(2, u.valToPos(to, 'x') - left)}px`;
+        });
+      },
+    },
+  };
 }
 
 interface Mounted {
@@ -90,7 +139,7 @@ export interface StackSeries {
  */
 export function stackedBars(
   container: HTMLElement,
-  options: { x: number[]; stepSeconds: number; series: StackSeries[]; height?: number; onSelect?: (from: number, to: number) => void; yLabel?: string },
+  options: { x: number[]; stepSeconds: number; series: StackSeries[]; height?: number; onSelect?: (from: number, to: number) => void; yLabel?: string; marks?: readonly AlertMark[] },
 ): Chart {
   const colors = axisColors();
   const raw = options.series.map((s) => s.values);
@@ -121,6 +170,7 @@ export function stackedBars(
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       legend: { live: true },
       focus: { alpha: 0.6 },
+      plugins: [alertMarksPlugin(options.marks ?? [])],
       scales: { x: { time: true, range: (_u, min, max) => [min, max + options.stepSeconds] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       axes: [
         timeAxis(colors),
@@ -168,7 +218,7 @@ export function stackedBars(
 /** Error rate (line, left axis, %) over all requests (light bars, right axis). */
 export function rateChart(
   container: HTMLElement,
-  options: { x: number[]; stepSeconds: number; rate: Array<number | null>; requests: number[]; height?: number; onSelect?: (from: number, to: number) => void },
+  options: { x: number[]; stepSeconds: number; rate: Array<number | null>; requests: number[]; height?: number; onSelect?: (from: number, to: number) => void; marks?: readonly AlertMark[] },
 ): Chart {
   const colors = axisColors();
   const rateColor = cssVar('--danger', '#c63d2f');
@@ -183,6 +233,7 @@ export function rateChart(
       padding: [12, 4, 0, 4],
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true },
+      plugins: [alertMarksPlugin(options.marks ?? [])],
       scales: {
         x: { time: true, range: (_u, min, max) => [min, max + options.stepSeconds] },
         pct: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },

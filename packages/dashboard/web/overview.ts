@@ -5,8 +5,8 @@
  * interval=auto) and shown as the API gives it; no raw events are read here.
  */
 import { apiGet, ApiError, type Codes, type CodeInfo, type Frequency, type Rate, type Trend } from './api.js';
-import { parseAlerts, renderAlerts } from './alerts.js';
-import { dataTable, OTHER_COLOR, PALETTE, rateChart, stackedBars } from './charts.js';
+import { alertMarks, parseAlerts, renderAlerts } from './alerts.js';
+import { dataTable, OTHER_COLOR, PALETTE, rateChart, stackedBars, type AlertMark } from './charts.js';
 import type { ViewContext } from './context.js';
 import { h, type Child } from './dom.js';
 import { INTERVAL_WORDS, fmtChange, fmtDuration, fmtExact, fmtInt, fmtRate, fmtShare, fmtTime } from './format.js';
@@ -51,7 +51,7 @@ export function trendSeries(trend: Trend, total: Trend | undefined, label: (key:
   return { x: x.length > 0 ? x : (all?.points ?? []).map(([t]) => Date.parse(t) / 1000), series };
 }
 
-export function trendPanel(ctx: ViewContext, p: Panel, x: number[], series: Array<{ label: string; color: string; values: number[] }>, interval: string, caption: string) {
+export function trendPanel(ctx: ViewContext, p: Panel, x: number[], series: Array<{ label: string; color: string; values: number[] }>, interval: string, caption: string, marks: readonly AlertMark[] = []) {
   if (series.every((s) => s.values.every((v) => v === 0))) {
     p.show(empty('No errors in this window.'));
     return;
@@ -64,7 +64,7 @@ export function trendPanel(ctx: ViewContext, p: Panel, x: number[], series: Arra
       rows: x.map((t, i) => [fmtTime(t * 1000, false), ...series.map((s) => s.values[i] ?? 0)]),
     })),
   );
-  ctx.charts.push(stackedBars(chart, { x, stepSeconds: INTERVAL_SECONDS[interval] ?? 60, series, onSelect: ctx.zoom, yLabel: 'errors' }));
+  ctx.charts.push(stackedBars(chart, { x, stepSeconds: INTERVAL_SECONDS[interval] ?? 60, series, onSelect: ctx.zoom, yLabel: 'errors', marks }));
 }
 
 export async function renderOverview(main: HTMLElement, ctx: ViewContext): Promise<void> {
@@ -102,6 +102,8 @@ export async function renderOverview(main: HTMLElement, ctx: ViewContext): Promi
   const all = [byCode, byCodeStatus, trend, trendTotal, byStatus, byTenant, byOperation, rate, codes, ...(alerts ? [alerts] : [])];
   // Every promise gets a handler at once, so that none is reported as unhandled while others run.
   for (const p of all) p.catch(() => undefined);
+  // The time charts mark the alerts; without an alerter (or if it fails) they draw without marks.
+  const marks = alerts ? alerts.then((b) => alertMarks(parseAlerts(b))).catch(() => []) : Promise.resolve([]);
 
   const guard = async <T>(p: Panel | undefined, work: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -149,12 +151,12 @@ export async function renderOverview(main: HTMLElement, ctx: ViewContext): Promi
       }
     }),
     guard(trendP, async () => {
-      const [t, total, top] = await Promise.all([trend, trendTotal, byCode]);
+      const [t, total, top, alertMarksNow] = await Promise.all([trend, trendTotal, byCode, marks]);
       const order = top.groups.map((g) => g.code!);
       const color = colorFor(order);
       const { x, series } = trendSeries(t, total, (k) => k.code ?? '', (label) => color(label));
       trendP.aside.replaceChildren(h('span', { class: 'muted' }, `per ${INTERVAL_WORDS[t.interval] ?? t.interval} · drag across to zoom`));
-      trendPanel(ctx, trendP, x, series, t.interval, 'Errors per bucket by code');
+      trendPanel(ctx, trendP, x, series, t.interval, 'Errors per bucket by code', alertMarksNow);
     }),
     guard(codesP, async () => {
       const [freq, pairs] = await Promise.all([byCode, byCodeStatus]);
@@ -226,6 +228,7 @@ export async function renderOverview(main: HTMLElement, ctx: ViewContext): Promi
           rate: r.points.map((p) => p.rate),
           requests: r.points.map((p) => p.requests),
           onSelect: ctx.zoom,
+          marks: await marks,
         }),
       );
     }),

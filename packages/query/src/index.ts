@@ -53,3 +53,4 @@ export { queryBreakdown, type BreakdownField } from './postmortem/breakdown.js';
 export { queryAlerts } from './postmortem/alerts.js';
 export { queryResourceKinds, type PlaceholderKinds } from './postmortem/resources.js';
 export type * from './postmortem/model.js';
+export { INCIDENT_LABEL, incidentId, incidentFor, groupIncidents, type Incident, type IncidentMember } from './incidents.js';

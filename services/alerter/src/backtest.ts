@@ -6,7 +6,7 @@
  */
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { detect, paramsOf, type Detection, type MinuteSeries } from './detect.js';
-import { historyMinutes, MINUTE_MS, type Rule } from './rules.js';
+import { historyMinutes, MINUTE_MS, timingOf, type Rule } from './rules.js';
 import { loadSeries, type GroupSeries } from './series.js';
 import { advance, INITIAL_STATE, type AlertNumbers, type AlertState } from './state.js';
 
@@ -48,7 +48,7 @@ export function newestCompleteMinute(now: number, settleMs: number): number {
 /** Runs one rule over one group's series; returns the episodes that fired. */
 export function replayGroup(rule: Rule, labels: Record<string, string>, series: MinuteSeries, from: number, to: number, settleMs = DEFAULT_SETTLE_MS): Episode[] {
   const params = paramsOf(rule);
-  const timing = { pendingForMs: rule.pendingFor, keepFiringForMs: rule.keepFiringFor, cooldownMs: rule.cooldown };
+  const timing = timingOf(rule);
   const episodes: Episode[] = [];
   let state: AlertState = INITIAL_STATE;
   let judged: { minute: number; detection: Detection } | undefined;

@@ -16,11 +16,19 @@
  *    and a Poisson upper tail of the count under the baseline ≤ maxPValue, quasi-Poisson: when the
  *    samples are over-dispersed (spread² > baseline: failures come in bursts) count and baseline are
  *    both divided by the dispersion index spread² / baseline first.
+ * 5. Several window lengths are judged together (the rule's window and its longer windows, 2, 5 and
+ *    15 minutes by default), each against its own baseline of same-sized windows, the tail's
+ *    significance split between them (Bonferroni: maxPValue / number of windows). One minute at 3×
+ *    a baseline of 5 errors is noise; two such minutes together are not, and a 2× step only shows
+ *    over many minutes. The shortest breaching window is reported.
  */
 import { MINUTE_MS } from './rules.js';
 
 export interface DetectionParams {
+  /** The shortest window. */
   windowMinutes: number;
+  /** Longer windows judged as well (those not longer than windowMinutes are ignored). */
+  longWindowMinutes: readonly number[];
   method: 'rate' | 'count';
   lookbackMinutes: number;
   seasonality: 'none' | 'daily' | 'weekly';
@@ -55,6 +63,8 @@ export interface Detection {
   threshold: number;
   samples: number;
   basis: 'rate' | 'count' | 'none';
+  /** The window these numbers are about (minutes). */
+  windowMinutes: number;
 }
 
 /** Below this many expected errors per window the tail test would call anything a spike. */
@@ -64,6 +74,7 @@ const INLIER_SPREADS = 3;
 
 export function paramsOf(rule: {
   window: number;
+  longWindows: readonly number[];
   method: 'rate' | 'count';
   baseline: { lookback: number; seasonality: 'none' | 'daily' | 'weekly'; seasons: number; seasonWidth: number; minSamples: number };
   minCount: number;
@@ -73,6 +84,7 @@ export function paramsOf(rule: {
 }): DetectionParams {
   return {
     windowMinutes: rule.window / MINUTE_MS,
+    longWindowMinutes: rule.longWindows.map((w) => w / MINUTE_MS),
     method: rule.method,
     lookbackMinutes: rule.baseline.lookback / MINUTE_MS,
     seasonality: rule.baseline.seasonality,
@@ -109,7 +121,40 @@ function windowSum(read: (minute: number) => number, end: number, minutes: numbe
   return sum;
 }
 
+/** Sums of the windows ending at `ends`; trailing (contiguous) windows through one prefix sum. */
+function windowSums(read: (minute: number) => number, ends: readonly number[], minutes: number): number[] {
+  if (ends.length === 0) return [];
+  const lo = Math.min(...ends) - minutes + 1;
+  const hi = Math.max(...ends);
+  // Seasonal ends are far apart: summing each window reads fewer minutes.
+  if (hi - lo + 1 > ends.length * minutes) return ends.map((end) => windowSum(read, end, minutes));
+  const prefix = new Float64Array(hi - lo + 2);
+  for (let m = lo; m <= hi; m++) prefix[m - lo + 1] = (prefix[m - lo] ?? 0) + read(m);
+  return ends.map((end) => (prefix[end - lo + 1] ?? 0) - (prefix[end - minutes + 1 - lo] ?? 0));
+}
+
+/** The window lengths judged, shortest first. */
+export function windowsOf(p: DetectionParams): number[] {
+  return [p.windowMinutes, ...[...new Set(p.longWindowMinutes)].filter((w) => w > p.windowMinutes).sort((a, b) => a - b)];
+}
+
+/**
+ * Judges every window length ending at `endMinute`, each at maxPValue / (number of windows); returns
+ * the shortest breaching window's detection, or the shortest window's when none breaches.
+ */
 export function detect(series: MinuteSeries, endMinute: number, p: DetectionParams): Detection {
+  const windows = windowsOf(p);
+  const maxPValue = p.maxPValue / windows.length;
+  let shortest: Detection | undefined;
+  for (const windowMinutes of windows) {
+    const detection = detectWindow(series, endMinute, { ...p, windowMinutes, maxPValue });
+    if (detection.breach) return detection;
+    shortest ??= detection;
+  }
+  return shortest as Detection;
+}
+
+function detectWindow(series: MinuteSeries, endMinute: number, p: DetectionParams): Detection {
   const errorsAt = (m: number) => series.errorsAt(m);
   const requestsAt = (m: number) => series.requestsAt(m);
   const count = windowSum(errorsAt, endMinute, p.windowMinutes);
@@ -122,17 +167,17 @@ export function detect(series: MinuteSeries, endMinute: number, p: DetectionPara
     // Windows with requests are the observed history; too few of them is a cold start (a fresh
     // store, a new tenant): no baseline rather than a baseline of zeros.
     basis = 'rate';
-    for (const end of ends) {
-      const sampleRequests = windowSum(requestsAt, end, p.windowMinutes);
-      if (sampleRequests > 0) samples.push((windowSum(errorsAt, end, p.windowMinutes) * requests) / sampleRequests);
-    }
+    const sampleErrors = windowSums(errorsAt, ends, p.windowMinutes);
+    windowSums(requestsAt, ends, p.windowMinutes).forEach((sampleRequests, i) => {
+      if (sampleRequests > 0) samples.push(((sampleErrors[i] ?? 0) * requests) / sampleRequests);
+    });
   } else {
     // Count mode, or no request counts for the window at all: errors alone (minutes without rows are 0).
-    samples = ends.map((end) => windowSum(errorsAt, end, p.windowMinutes));
+    samples = windowSums(errorsAt, ends, p.windowMinutes);
   }
 
   if (samples.length < p.minSamples) {
-    return { breach: false, count, requests, baseline: 0, factor: 0, pValue: 1, threshold: Number.POSITIVE_INFINITY, samples: samples.length, basis: 'none' };
+    return { breach: false, count, requests, baseline: 0, factor: 0, pValue: 1, threshold: Number.POSITIVE_INFINITY, samples: samples.length, basis: 'none', windowMinutes: p.windowMinutes };
   }
   const { centre, spread, baseline } = robustBaseline(samples);
   const expected = Math.max(baseline, MIN_EXPECTED);
@@ -143,7 +188,7 @@ export function detect(series: MinuteSeries, endMinute: number, p: DetectionPara
   const pValue = poissonUpperTail(count / dispersion, expected / dispersion);
   const threshold = centre + p.madThreshold * spread;
   const breach = count >= p.minCount && factor >= p.minFactor && pValue <= p.maxPValue && count > threshold;
-  return { breach, count, requests, baseline, factor, pValue, threshold, samples: samples.length, basis };
+  return { breach, count, requests, baseline, factor, pValue, threshold, samples: samples.length, basis, windowMinutes: p.windowMinutes };
 }
 
 /** Median, robust spread (MAD × 1.4826, at least √median) and the mean of the inliers. */

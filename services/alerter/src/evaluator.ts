@@ -12,6 +12,7 @@
  * Time comes from `clock` so that tests drive it.
  */
 import type { ClickHouseClient } from '@csbs-errors/store';
+import { incidentFor, INCIDENT_LABEL } from '@csbs-errors/query';
 import type { Logger } from '@csbs-errors/observability';
 import { AlertTable, groupKeyOf, NOTHING_DELIVERED, type AlertRecord } from './alert-table.js';
 import { DEFAULT_SETTLE_MS, newestCompleteMinute } from './backtest.js';
@@ -20,7 +21,7 @@ import type { Lease } from './lease.js';
 import type { AlerterMetrics } from './metrics.js';
 import { alertLabels, noticeFor } from './notices.js';
 import type { AlertNotice, NotifyTarget } from './notify.js';
-import type { Rule } from './rules.js';
+import { timingOf, type Rule } from './rules.js';
 import { loadSeries, rangesFor } from './series.js';
 import { advance, INITIAL_STATE, isOpen, type Transition } from './state.js';
 
@@ -140,7 +141,7 @@ export class Evaluator {
     const endMinute = newestCompleteMinute(now, this.settleMs);
     const groups = await loadSeries(this.options.store, rule, rangesFor(rule, endMinute));
     const params = paramsOf(rule);
-    const timing = { pendingForMs: rule.pendingFor, keepFiringForMs: rule.keepFiringFor, cooldownMs: rule.cooldown };
+    const timing = timingOf(rule);
     // Open alerts whose group has no data any more are judged too (on an empty series): they resolve.
     const seen = new Set(groups.map((g) => groupKeyOf(g.labels)));
     for (const record of this.records.values()) {
@@ -161,7 +162,7 @@ export class Evaluator {
       this.records.set(key, {
         rule: rule.name,
         groupKey,
-        labels: newEpisode ? alertLabels(rule, group.labels) : previous.labels,
+        labels: newEpisode ? this.labelsOfNewEpisode(rule, group.labels, state.activeAt ?? now) : previous.labels,
         severity: rule.severity,
         state,
         delivery: newEpisode ? NOTHING_DELIVERED : previous.delivery,
@@ -176,6 +177,13 @@ export class Evaluator {
     }
     this.options.metrics.evaluations.inc({ rule: rule.name });
     return events;
+  }
+
+  /** A new episode's labels: the rule's, and the incident it opens or joins (incidents.ts). */
+  private labelsOfNewEpisode(rule: Rule, groupLabels: Record<string, string>, activeAt: number): Record<string, string> {
+    const labels = alertLabels(rule, groupLabels);
+    const others = [...this.records.values()].map((r) => ({ rule: r.rule, labels: r.labels, open: isOpen(r.state), activeAt: r.state.activeAt ?? 0 }));
+    return { ...labels, [INCIDENT_LABEL]: incidentFor(labels.code ?? '', activeAt, others) };
   }
 
   private async deliver(): Promise<void> {

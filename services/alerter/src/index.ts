@@ -1,5 +1,5 @@
-export { ruleSchema, rulesFileSchema, loadRules, parseRules, historyMinutes, durationSchema, DEFAULT_RULES, DEFAULT_RULE_INPUTS, RulesError, MINUTE_MS, type Rule, type RuleInput } from './rules.js';
-export { detect, paramsOf, robustBaseline, median, poissonUpperTail, sampleWindowEnds, DenseSeries, SparseSeries, MIN_EXPECTED, type Detection, type DetectionParams, type MinuteSeries } from './detect.js';
+export { ruleSchema, rulesFileSchema, loadRules, parseRules, historyMinutes, timingOf, durationSchema, DEFAULT_RULES, DEFAULT_RULE_INPUTS, RulesError, MINUTE_MS, type Rule, type RuleInput } from './rules.js';
+export { detect, windowsOf, paramsOf, robustBaseline, median, poissonUpperTail, sampleWindowEnds, DenseSeries, SparseSeries, MIN_EXPECTED, type Detection, type DetectionParams, type MinuteSeries } from './detect.js';
 export { advance, isOpen, INITIAL_STATE, type AlertState, type AlertPhase, type AlertTiming, type AlertNumbers, type Transition, type Observation } from './state.js';
 export { AlertTable, groupKeyOf, NOTHING_DELIVERED, type AlertRecord, type Delivery, type AlertQuery } from './alert-table.js';
 export { loadSeries, rangesFor, type GroupSeries, type MinuteRange } from './series.js';

@@ -14,6 +14,13 @@
  * - ramp: the error rate climbs linearly to ×3-×6 over 1-3 h, then drops back (a slow degradation:
  *   an alert on it is right, none is not a miss);
  * - surge: traffic ×2-×5 for 20-60 minutes with a flat error rate (must not alert in rate mode).
+ *
+ * The `sparse` profile is the hard case of a quiet service: ~220 requests/min at 3 % CSBS.9999, so
+ * 3-10 errors per minute over the day (weekends as busy as weekdays), and incidents 1-3 h apart:
+ * - short spike: every tenant's error rate × 3-4 for 2-3 minutes (only two minutes together are
+ *   significant at this baseline);
+ * - step: the error rate × 2-2.5 for 10-30 minutes;
+ * - surge: traffic ×2-×5 for 20-60 minutes with a flat error rate.
  */
 import { DenseSeries } from './detect.js';
 import type { Episode } from './backtest.js';
@@ -33,9 +40,13 @@ export interface ScenarioOptions {
    * Gamma(shape, 1/shape) draw (mean 1, CV 1/√shape), as failures come in small bursts. 0 = pure Poisson.
    */
   burstShape?: number;
+  /** Traffic on Saturdays and Sundays relative to weekdays (default 0.7; the sparse profile 1). */
+  weekendFactor?: number;
+  /** `mixed` (default): the incidents above; `sparse`: short 3× spikes, 2× steps and surges at a low baseline. */
+  profile?: 'mixed' | 'sparse';
 }
 
-export type IncidentKind = 'spike' | 'tenant_spike' | 'ramp' | 'surge';
+export type IncidentKind = 'spike' | 'tenant_spike' | 'step' | 'ramp' | 'surge';
 
 export interface Incident {
   kind: IncidentKind;
@@ -128,12 +139,14 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const burst = burstSampler(random, gauss, options.burstShape ?? 20);
   const firstMinute = Math.floor((options.startMs ?? Date.UTC(2026, 9, 5)) / MINUTE_MS);
   const minutes = options.days * DAY_MINUTES;
-  const requestsPerMinute = options.requestsPerMinute ?? 8_000;
-  const errorRate = options.errorRate ?? 0.004;
+  const sparse = options.profile === 'sparse';
+  const requestsPerMinute = options.requestsPerMinute ?? (sparse ? 220 : 8_000);
+  const errorRate = options.errorRate ?? (sparse ? 0.03 : 0.004);
+  const weekendFactor = options.weekendFactor ?? (sparse ? 1 : 0.7);
   const shares = options.tenantShares ?? [0.4, 0.25, 0.15, 0.12, 0.08];
   const tenants = shares.map((_, i) => `tenant-${String.fromCharCode(97 + i)}`);
 
-  const incidents = planIncidents(random, firstMinute, minutes, tenants);
+  const incidents = sparse ? planSparseIncidents(random, firstMinute, minutes) : planIncidents(random, firstMinute, minutes, tenants);
   const trafficFactor = new Float64Array(minutes).fill(1);
   const rateFactor = tenants.map(() => new Float64Array(minutes).fill(1));
   for (const incident of incidents) {
@@ -157,7 +170,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const tenantRequests = tenants.map(() => new Float64Array(minutes));
   for (let i = 0; i < minutes; i++) {
     const minute = firstMinute + i;
-    const traffic = requestsPerMinute * diurnal(minute) * (trafficFactor[i] ?? 1);
+    const traffic = requestsPerMinute * diurnal(minute, weekendFactor) * (trafficFactor[i] ?? 1);
     tenants.forEach((_, t) => {
       const expectedRequests = traffic * (shares[t] ?? 0);
       const requests = poisson(expectedRequests);
@@ -172,12 +185,12 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   return { firstMinute, minutes, tenants, overall: new DenseSeries(firstMinute, overallErrors, overallRequests), byTenant, incidents };
 }
 
-/** Traffic shape: a daily sine (low at 03:00 UTC, high at 15:00) and quieter weekends. */
-function diurnal(minute: number): number {
+/** Traffic shape: a daily sine (low at 03:00 UTC, high at 15:00) and (by default) quieter weekends. */
+function diurnal(minute: number, weekendFactor: number): number {
   const hour = (minute % DAY_MINUTES) / 60;
   const day = Math.floor(minute / DAY_MINUTES);
   const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday: 0 = Sunday
-  const weekend = weekday === 0 || weekday === 6 ? 0.7 : 1;
+  const weekend = weekday === 0 || weekday === 6 ? weekendFactor : 1;
   return (1 + 0.5 * Math.sin((2 * Math.PI * (hour - 9)) / 24)) * weekend;
 }
 
@@ -207,6 +220,25 @@ function planIncidents(random: () => number, firstMinute: number, minutes: numbe
   return incidents;
 }
 
+function planSparseIncidents(random: () => number, firstMinute: number, minutes: number): Incident[] {
+  const incidents: Incident[] = [];
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  let at = firstMinute + 120;
+  const last = firstMinute + minutes;
+  for (;;) {
+    at += between(60, 180);
+    const pick = random();
+    let incident: Incident;
+    if (pick < 0.5) incident = { kind: 'spike', tenant: null, start: at, end: at + between(2, 3), factor: 3 + random() };
+    else if (pick < 0.8) incident = { kind: 'step', tenant: null, start: at, end: at + between(10, 30), factor: 2 + random() / 2 };
+    else incident = { kind: 'surge', tenant: null, start: at, end: at + between(20, 60), factor: 2 + random() * 3 };
+    if (incident.end + 60 > last) break;
+    incidents.push(incident);
+    at = incident.end;
+  }
+  return incidents;
+}
+
 const logUniform = (random: () => number, lo: number, hi: number) => Math.exp(Math.log(lo) + random() * (Math.log(hi) - Math.log(lo)));
 
 export interface Score {
@@ -217,6 +249,9 @@ export interface Score {
   spikes: number;
   spikes_3x: number;
   recall_3x: number;
+  /** Steps of ≥ 2× lasting ≥ 10 minutes. */
+  steps_2x: number;
+  recall_2x_step: number;
   /** Any spike (2×-20×, any length) caught. */
   recall_all: number;
   /** From the end of the first spiking minute to the alert, median over the caught 3× spikes. */
@@ -261,6 +296,8 @@ export function scoreEpisodes(incidents: readonly Incident[], episodes: readonly
     delays.push((first - (incident.start + 1) * MINUTE_MS) / 1000);
   }
   const caughtAll = spikes.filter((i) => firstAlert(i) !== null).length;
+  const steps = incidents.filter((i) => i.kind === 'step' && i.factor >= 2 && i.end - i.start >= 10);
+  const caughtSteps = steps.filter((i) => firstAlert(i) !== null).length;
   delays.sort((a, b) => a - b);
   const quantile = (q: number) => (delays.length === 0 ? Number.NaN : (delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? Number.NaN));
   return {
@@ -271,6 +308,8 @@ export function scoreEpisodes(incidents: readonly Incident[], episodes: readonly
     spikes: spikes.length,
     spikes_3x: qualifying.length,
     recall_3x: qualifying.length === 0 ? 1 : caught3x / qualifying.length,
+    steps_2x: steps.length,
+    recall_2x_step: steps.length === 0 ? Number.NaN : caughtSteps / steps.length,
     recall_all: spikes.length === 0 ? 1 : caughtAll / spikes.length,
     median_delay_s: delays.length === 0 ? Number.NaN : (delays.length % 2 === 1 ? quantile(0.5) : ((delays[delays.length / 2 - 1] ?? 0) + (delays[delays.length / 2] ?? 0)) / 2),
     p90_delay_s: quantile(0.9),

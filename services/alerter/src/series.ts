@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { boundQuery, readMinuteCounts, type MinuteRange } from '@csbs-errors/query';
-import { SparseSeries, sampleWindowEnds, paramsOf, type MinuteSeries } from './detect.js';
+import { SparseSeries, sampleWindowEnds, paramsOf, windowsOf, type MinuteSeries } from './detect.js';
 import type { Rule } from './rules.js';
 
 export interface GroupSeries {
@@ -17,8 +17,9 @@ export type { MinuteRange };
 
 /** The minute ranges one evaluation of `rule` reads when its newest complete minute is `endMinute`. */
 export function rangesFor(rule: Rule, endMinute: number): MinuteRange[] {
-  const params = paramsOf(rule);
-  const window = params.windowMinutes;
+  // The longest window judged reaches furthest back.
+  const window = Math.max(...windowsOf(paramsOf(rule)));
+  const params = { ...paramsOf(rule), windowMinutes: window };
   const ranges: MinuteRange[] = [{ fromMinute: endMinute - window + 1, toMinute: endMinute + 1 }];
   const ends = sampleWindowEnds(endMinute, params);
   if (ends.length === 0) return ranges;

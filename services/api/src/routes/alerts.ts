@@ -1,11 +1,12 @@
 /**
  * GET /v1/alerts: open alerts (pending, firing) and those resolved recently, with their numbers,
  * from the alerter's table (@csbs-errors/query's readAlertList). A tenant's token sees only that
- * tenant's alerts (never the overall ones: they aggregate every tenant).
+ * tenant's alerts (never the overall ones: they aggregate every tenant). `incidents` folds the
+ * alerts by their shared `incident` label (@csbs-errors/query's incidents.ts).
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { parseTimeParameter, readAlertList, type StoredAlert, type StoredAlertNumbers } from '@csbs-errors/query';
+import { groupIncidents, parseTimeParameter, readAlertList, type StoredAlert, type StoredAlertNumbers } from '@csbs-errors/query';
 import { scopeTenants, timeText } from '../params.js';
 import type { ApiDeps } from '../deps.js';
 import { nowSecond } from './common.js';
@@ -57,12 +58,24 @@ const alertSchema = z.object({
   peak: numbersSchema,
 });
 
+const incidentSchema = z.object({
+  id: z.string().describe('the alerts\' shared `incident` label: code and first breach minute'),
+  code: z.string(),
+  state: z.enum(['open', 'resolved']).describe('open while any of its alerts is pending or firing'),
+  active_at: z.string().describe('the earliest first breach among its alerts'),
+  overall: z.boolean().describe('the overall rule fired for it'),
+  tenants: z.array(z.string()).describe('tenants whose own rule fired for it'),
+  rules: z.array(z.string()),
+  alerts: z.array(z.number().int()).describe('indices into `alerts`'),
+});
+
 const responseSchema = z.object({
   now: z.string(),
   since: z.string(),
   firing: z.number().int(),
   pending: z.number().int(),
   alerts: z.array(alertSchema),
+  incidents: z.array(incidentSchema).describe('the alerts folded into incidents: one spike, one incident, whatever rules and tenants fired for it'),
 });
 
 type AlertJson = z.infer<typeof alertSchema>;
@@ -127,7 +140,22 @@ export const alertsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
         firing: alerts.filter((a) => a.state === 'firing').length,
         pending: alerts.filter((a) => a.state === 'pending').length,
         alerts,
+        incidents: incidentsOf(alerts),
       };
     },
   );
 };
+
+function incidentsOf(alerts: readonly AlertJson[]): Array<z.infer<typeof incidentSchema>> {
+  const members = alerts.map((alert, index) => ({ rule: alert.rule, labels: alert.labels, open: alert.state !== 'resolved', activeAt: Date.parse(alert.active_at), index }));
+  return groupIncidents(members).map((incident) => ({
+    id: incident.id,
+    code: incident.code,
+    state: incident.open ? 'open' : 'resolved',
+    active_at: iso(incident.activeAt),
+    overall: incident.overall,
+    tenants: incident.tenants,
+    rules: incident.rules,
+    alerts: incident.alerts.map((a) => a.index),
+  }));
+}

@@ -3,6 +3,7 @@
  * so that a typo or a bad value fails at start-up with a message that names the variable.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535); // 0: any free port (tests)
@@ -36,6 +37,8 @@ const envSchema = z.object({
   INGEST_BATCH_MAX_ROWS: positiveInt.default(50_000),
   INGEST_BATCH_MAX_MS: positiveInt.default(1_000),
   INGEST_PARTITIONS_CONCURRENCY: positiveInt.default(6),
+  /** Extraction threads of the ingest worker; default: one per core but the one that reads Kafka. */
+  INGEST_EXTRACT_THREADS: positiveInt.optional(),
   MAX_MESSAGE_BYTES: positiveInt.default(8 * 1024 * 1024),
   SERVICE_PATTERN: z
     .string()
@@ -59,7 +62,7 @@ export interface Config {
   kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
   clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
   api: { host: string; port: number; tokens: ApiToken[] };
-  ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
+  ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; extractThreads: number; maxMessageBytes: number; servicePattern: RegExp };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -117,6 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
       batchMaxMs: env.INGEST_BATCH_MAX_MS,
       partitionsConcurrency: env.INGEST_PARTITIONS_CONCURRENCY,
+      extractThreads: env.INGEST_EXTRACT_THREADS ?? Math.max(1, availableParallelism() - 1),
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       servicePattern: env.SERVICE_PATTERN,
     },

@@ -12,6 +12,20 @@ export interface OffsetRange {
   last: string;
 }
 
+/**
+ * What a builder holds, as plain data: a run of consecutive records built elsewhere (an extraction
+ * thread) and absorbed, in offset order, into the partition's pending batch.
+ */
+export interface BatchPart {
+  first: string | null;
+  last: string | null;
+  records: number;
+  events: StoredEvent[];
+  deadLetters: DeadLetter[];
+  requestCounts: RequestCountRow[];
+  outcomeCounts: Array<[string, number]>;
+}
+
 export class PartitionBatchBuilder {
   readonly events: StoredEvent[] = [];
   readonly deadLetters: DeadLetter[] = [];
@@ -76,11 +90,42 @@ export class PartitionBatchBuilder {
   }
 
   private countRequest(ts: string, tenant: string, operation: string, status: number): void {
-    const minute = `${ts.slice(0, 16)}:00.000Z`;
+    this.addRequests(`${ts.slice(0, 16)}:00.000Z`, tenant, operation, status, 1);
+  }
+
+  private addRequests(minute: string, tenant: string, operation: string, status: number, requests: number): void {
     const key = `${minute}\u0000${tenant}\u0000${operation}\u0000${status}`;
     const row = this.requestCounts.get(key);
-    if (row) row.requests += 1;
-    else this.requestCounts.set(key, { minute, tenant, operation, status, requests: 1 });
+    if (row) row.requests += requests;
+    else this.requestCounts.set(key, { minute, tenant, operation, status, requests });
+  }
+
+  /** The builder's content as plain data (see BatchPart). */
+  toPart(): BatchPart {
+    return {
+      first: this.first,
+      last: this.last,
+      records: this.records,
+      events: this.events,
+      deadLetters: this.deadLetters,
+      requestCounts: [...this.requestCounts.values()],
+      outcomeCounts: [...this.outcomeCounts],
+    };
+  }
+
+  /** Adds the records of `part`, which follow this builder's last offset: as if each was added here. */
+  absorb(part: BatchPart): void {
+    if (part.first === null) return;
+    if (this.first === null) {
+      this.first = part.first;
+      this.startedAt = Date.now();
+    }
+    this.last = part.last;
+    this.records += part.records;
+    for (const event of part.events) this.events.push(event);
+    for (const letter of part.deadLetters) this.deadLetters.push(letter);
+    for (const row of part.requestCounts) this.addRequests(row.minute, row.tenant, row.operation, row.status, row.requests);
+    for (const [outcome, count] of part.outcomeCounts) this.outcomeCounts.set(outcome, (this.outcomeCounts.get(outcome) ?? 0) + count);
   }
 
   range(): OffsetRange | null {

@@ -1,15 +1,17 @@
-import { createExtractor } from '@csbs-errors/extract';
 import type { Config } from '@csbs-errors/config';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import type { Logger, Registry } from '@csbs-errors/observability';
+import { ExtractPool } from './extract-pool.js';
 import { KafkaJsSource } from './kafkajs-source.js';
 import { IngestMetrics } from './metrics.js';
 import { IngestWorker, type BatchWriter } from './worker.js';
 
-export { IngestWorker, type BatchWriter, type MessageExtractor, type WorkerOptions } from './worker.js';
+export { IngestWorker, type BatchWriter, type WorkerOptions } from './worker.js';
+export { inlineExtraction, type MessageExtractor, type RunExtractor } from './extraction.js';
+export { ExtractPool, type ExtractPoolOptions } from './extract-pool.js';
 export { KafkaJsSource, createKafka, partitionTransactionalId } from './kafkajs-source.js';
 export { IngestMetrics } from './metrics.js';
-export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, type OffsetRange } from './batch.js';
+export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, type BatchPart, type OffsetRange } from './batch.js';
 export type { LogSource, PartitionBatch, SourceMessage, CommittedOffset, DeadLetter } from './source.js';
 
 export interface RunningIngest {
@@ -25,7 +27,12 @@ export async function startIngest(deps: {
   write?: BatchWriter;
 }): Promise<RunningIngest> {
   const { config, logger } = deps;
-  const extractor = createExtractor({ maxMessageBytes: config.ingest.maxMessageBytes, servicePattern: config.ingest.servicePattern });
+  const extractor = await ExtractPool.start({
+    threads: config.ingest.extractThreads,
+    maxMessageBytes: config.ingest.maxMessageBytes,
+    servicePattern: config.ingest.servicePattern,
+    logger: logger.child({ component: 'extract-pool' }),
+  });
   const source = new KafkaJsSource({ ...config.kafka, partitionsConcurrency: config.ingest.partitionsConcurrency, logger });
   const worker = new IngestWorker(
     source,
@@ -36,7 +43,12 @@ export async function startIngest(deps: {
     logger.child({ component: 'ingest' }),
     deps.write,
   );
-  await worker.start();
-  logger.info({ topic: config.kafka.topic, group: config.kafka.groupId, brokers: config.kafka.brokers }, 'ingest worker started');
+  try {
+    await worker.start();
+  } catch (error) {
+    await extractor.close();
+    throw error;
+  }
+  logger.info({ extract_threads: extractor.threads, topic: config.kafka.topic, group: config.kafka.groupId, brokers: config.kafka.brokers }, 'ingest worker started');
   return { stop: () => worker.stop() };
 }

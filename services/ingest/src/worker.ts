@@ -12,23 +12,18 @@
  * that batch, so a re-insert carries the same token and the store skips what it already has.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RecordOutcome } from '@csbs-errors/extract';
 import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
 import type { Logger } from '@csbs-errors/observability';
-import { PartitionBatchBuilder, decodeIntent, encodeIntent, type OffsetRange } from './batch.js';
+import { PartitionBatchBuilder, decodeIntent, encodeIntent, type BatchPart, type OffsetRange } from './batch.js';
+import { inlineExtraction, type MessageExtractor, type RunExtractor } from './extraction.js';
 import type { IngestMetrics } from './metrics.js';
-import type { LogSource, PartitionBatch } from './source.js';
+import type { LogSource, PartitionBatch, SourceMessage } from './source.js';
 
 export interface WorkerOptions {
   batchMaxRows: number;
   batchMaxMs: number;
   /** Bound on the time `stop()` spends storing what is pending before it leaves the group. */
   shutdownTimeoutMs?: number;
-}
-
-/** What the worker needs of the extraction package. */
-export interface MessageExtractor {
-  extractMessage(value: Uint8Array): RecordOutcome[];
 }
 
 /** Writes a batch to the store; a seam so tests can make the store fail. */
@@ -58,16 +53,20 @@ export class IngestWorker {
   private readonly loading = new Map<string, Promise<PartitionState>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly extraction: RunExtractor;
 
+  /** `extractor`: an extraction pool (extract-pool.ts), or an extractor that then runs on this thread. */
   constructor(
     private readonly source: LogSource,
     private readonly store: ClickHouseClient,
-    private readonly extractor: MessageExtractor,
+    extractor: MessageExtractor | RunExtractor,
     private readonly options: WorkerOptions,
     private readonly metrics: IngestMetrics,
     private readonly logger: Logger,
     private readonly write: BatchWriter = writeBatch,
-  ) {}
+  ) {
+    this.extraction = 'extractMessage' in extractor ? inlineExtraction(extractor) : extractor;
+  }
 
   async start(): Promise<void> {
     const tick = Math.max(20, Math.min(250, Math.floor(this.options.batchMaxMs / 4)));
@@ -87,6 +86,7 @@ export class IngestWorker {
     // Any flush still retrying sees a new generation and gives up.
     this.generation += 1;
     await this.source.stop();
+    await this.extraction.close();
   }
 
   private onAssignment(): void {
@@ -139,36 +139,69 @@ export class IngestWorker {
     return loading;
   }
 
+  /**
+   * Takes a fetched batch in runs of consecutive messages: each run is extracted as a whole (in the
+   * extraction threads) and absorbed into the pending batch, which is stored when it is full or, when
+   * it is being rebuilt, exactly at the intent's last offset.
+   */
   private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.stopping || !batch.isActive()) return;
     const state = await this.stateFor(batch.topic, batch.partition);
-    if (state.generation !== this.generation) return;
-    for (const message of batch.messages) {
+    const { messages } = batch;
+    let at = 0;
+    while (at < messages.length) {
       if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
       if (state.skipBelow !== null) {
-        if (BigInt(message.offset) < state.skipBelow) {
-          // The client may fetch from before the commit (a seek of abandonAll that outlived a
-          // rebalance, a commit that landed after the client read its position): stored already.
-          batch.markProcessed(message.offset);
-          continue;
-        }
+        // The client may fetch from before the commit (a seek of abandonAll that outlived a
+        // rebalance, a commit that landed after the client read its position): stored already.
+        const skipBelow = state.skipBelow;
+        const from = at;
+        while (at < messages.length && BigInt(messages[at]!.offset) < skipBelow) at += 1;
+        if (at > from) batch.markProcessed(messages[at - 1]!.offset);
+        if (at === messages.length) break;
         state.skipBelow = null; // offsets only grow from here on
       }
-      const recover = state.recoverUntil;
-      if (recover !== null && BigInt(message.offset) > BigInt(recover.last)) {
+      const end = this.runEnd(state, messages, at);
+      if (end === at) {
         // The intended batch had offsets that are gone now (retention): store what is left of it.
         await this.flushWithHeartbeat(state, batch, { short: true });
+        continue;
       }
-      state.pending.add(message.offset, this.extractor.extractMessage(message.value ?? Buffer.alloc(0)));
-      batch.markProcessed(message.offset);
+      const run = messages.slice(at, end);
+      let parts: BatchPart[];
+      try {
+        parts = await this.extraction.extract(batch.topic, batch.partition, run);
+      } catch (error) {
+        // Nothing of the run was added: read every partition again from what is stored.
+        this.logger.error({ err: error, topic: batch.topic, partition: batch.partition }, 'extraction failed; reading again from the last commits');
+        this.abandonAll();
+        return;
+      }
+      if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
+      for (const part of parts) state.pending.absorb(part);
+      batch.markProcessed(run[run.length - 1]!.offset);
+      at = end;
       if (state.recoverUntil !== null) {
-        if (message.offset === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
+        if (state.pending.last === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
       } else if (state.pending.records >= this.options.batchMaxRows) {
         await this.flushWithHeartbeat(state, batch);
       }
     }
-    const last = batch.messages.at(-1);
+    const last = messages.at(-1);
     if (last) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+  }
+
+  /**
+   * End (exclusive) of the next run from `at`: up to the intent's last offset while a batch is being
+   * rebuilt (`at` itself when the message at `at` is past it), else as many messages as the pending
+   * batch has rows left (a message holds at least one record).
+   */
+  private runEnd(state: PartitionState, messages: SourceMessage[], at: number): number {
+    if (state.recoverUntil === null) return Math.min(messages.length, at + Math.max(1, this.options.batchMaxRows - state.pending.records));
+    const last = BigInt(state.recoverUntil.last);
+    let end = at;
+    while (end < messages.length && BigInt(messages[end]!.offset) <= last) end += 1;
+    return end;
   }
 
   /**

@@ -38,7 +38,7 @@ const store = createStoreClient({ kind: 'embedded', location: storeDir });
 try {
   await migrate(store);
   await applyRetention(store, 0);
-  const group = `${run.topic}-ingest-${run.threads}`;
+  const group = `${run.topic}-ingest-${run.runId}-${run.threads}`;
   const config = loadConfig({
     KAFKA_BROKERS: run.brokers.join(','),
     KAFKA_TOPIC: run.topic,

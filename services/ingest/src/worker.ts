@@ -184,7 +184,7 @@ export class IngestWorker {
       if (state.recoverUntil !== null) {
         if (state.pending.last === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
       } else if (state.pending.records >= this.options.batchMaxRows) {
-        await this.flushWithHeartbeat(state, batch);
+        await this.handOver(state, batch);
       }
     }
     const last = messages.at(-1);
@@ -204,12 +204,28 @@ export class IngestWorker {
     return end;
   }
 
+  /** Stores the pending batch and waits until it is committed (see withHeartbeat). */
+  private flushWithHeartbeat(state: PartitionState, batch: PartitionBatch, options: { short?: boolean } = {}): Promise<void> {
+    return this.withHeartbeat(batch, this.flush(state, options));
+  }
+
+  /**
+   * Hands the full pending batch to the partition's flush queue and goes on reading while it is
+   * stored, so that reading and extracting overlap with storing. A partition has at most one batch
+   * queued behind the one being stored: first wait (with heartbeats) until the queue is empty. The
+   * queue stores and commits one batch after the other, so the commits keep their order.
+   */
+  private async handOver(state: PartitionState, batch: PartitionBatch): Promise<void> {
+    if (state.unstored.length > 0) await this.withHeartbeat(batch, state.flushing);
+    if (this.owns(state)) void this.flush(state);
+  }
+
   /**
    * Waits for a flush while keeping the membership alive. When a heartbeat fails (a rebalance began,
    * or the group dropped us) ownership is in doubt: stop waiting and let the client rejoin. The
    * flush gives up at its next step, and whoever owns the partition next rebuilds it from the intent.
    */
-  private async flushWithHeartbeat(state: PartitionState, batch: PartitionBatch, options: { short?: boolean } = {}): Promise<void> {
+  private async withHeartbeat(batch: PartitionBatch, work: Promise<void>): Promise<void> {
     let beat: NodeJS.Timeout | undefined;
     const membershipLost = new Promise<void>((resolve) => {
       beat = setInterval(() => {
@@ -220,7 +236,7 @@ export class IngestWorker {
       }, 1_000);
     });
     try {
-      await Promise.race([this.flush(state, options), membershipLost]);
+      await Promise.race([work, membershipLost]);
     } finally {
       clearInterval(beat);
     }

@@ -28,6 +28,9 @@ const envSchema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('csbs-errors'),
   KAFKA_DLQ_TOPIC: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('csbs-errors'),
+  // The broker accepts group.min.session.timeout.ms to group.max.session.timeout.ms (6 s to 30 min by default).
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(1_800_000).default(10_000),
+  KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(1_800_000).default(30_000),
   CLICKHOUSE_URL: clickhouseUrl.default('chdb://./data/clickhouse'),
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/, 'expected a cluster name (letters, digits, _)').optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -37,6 +40,10 @@ const envSchema = z.object({
   INGEST_BATCH_MAX_MS: positiveInt.default(1_000),
   INGEST_PARTITIONS_CONCURRENCY: positiveInt.default(6),
   MAX_MESSAGE_BYTES: positiveInt.default(8 * 1024 * 1024),
+  MAX_STORED_MESSAGE_BYTES: z.coerce.number().int().min(64).default(8 * 1024),
+  INGEST_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(86_400_000),
+  INGEST_STALL_AFTER_MS: z.coerce.number().int().min(1_000).default(60_000),
+  INGEST_LAG_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   SERVICE_PATTERN: z
     .string()
     .default('csbs|karbor|backup')
@@ -56,10 +63,20 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
-  kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
+  kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string; sessionTimeoutMs: number; rebalanceTimeoutMs: number };
   clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
   api: { host: string; port: number; tokens: ApiToken[] };
-  ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
+  ingest: {
+    batchMaxRows: number;
+    batchMaxMs: number;
+    partitionsConcurrency: number;
+    maxMessageBytes: number;
+    servicePattern: RegExp;
+    maxStoredMessageBytes: number;
+    maxFutureMs: number;
+    stallAfterMs: number;
+    lagPollMs: number;
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -110,6 +127,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       groupId: env.KAFKA_GROUP_ID,
       dlqTopic: env.KAFKA_DLQ_TOPIC ?? `${env.KAFKA_TOPIC}.dlq`,
       clientId: env.KAFKA_CLIENT_ID,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+      rebalanceTimeoutMs: env.KAFKA_REBALANCE_TIMEOUT_MS,
     },
     clickhouse: { url: env.CLICKHOUSE_URL, cluster: env.CLICKHOUSE_CLUSTER, retentionDays: env.RETENTION_DAYS },
     api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env) },
@@ -119,6 +138,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       partitionsConcurrency: env.INGEST_PARTITIONS_CONCURRENCY,
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       servicePattern: env.SERVICE_PATTERN,
+      maxStoredMessageBytes: env.MAX_STORED_MESSAGE_BYTES,
+      maxFutureMs: env.INGEST_MAX_FUTURE_MS,
+      stallAfterMs: env.INGEST_STALL_AFTER_MS,
+      lagPollMs: env.INGEST_LAG_POLL_MS,
     },
     logLevel: env.LOG_LEVEL,
   };

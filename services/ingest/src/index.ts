@@ -9,7 +9,8 @@ import { IngestWorker, type BatchWriter } from './worker.js';
 export { IngestWorker, type BatchWriter, type MessageExtractor, type WorkerOptions } from './worker.js';
 export { KafkaJsSource, createKafka, partitionTransactionalId } from './kafkajs-source.js';
 export { IngestMetrics } from './metrics.js';
-export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, type OffsetRange } from './batch.js';
+export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, capMessage, DEFAULT_MAX_STORED_MESSAGE_BYTES, type OffsetRange, type Intent } from './batch.js';
+export { admitRecordTimes, type TimeWindow } from './admission.js';
 export type { LogSource, PartitionBatch, SourceMessage, CommittedOffset, DeadLetter } from './source.js';
 
 export interface RunningIngest {
@@ -31,7 +32,12 @@ export async function startIngest(deps: {
     source,
     deps.store,
     extractor,
-    { batchMaxRows: config.ingest.batchMaxRows, batchMaxMs: config.ingest.batchMaxMs },
+    {
+      batchMaxRows: config.ingest.batchMaxRows,
+      batchMaxMs: config.ingest.batchMaxMs,
+      timeWindow: { retentionDays: config.clickhouse.retentionDays, maxFutureMs: config.ingest.maxFutureMs },
+      maxStoredMessageBytes: config.ingest.maxStoredMessageBytes,
+    },
     new IngestMetrics(deps.registry),
     logger.child({ component: 'ingest' }),
     deps.write,

@@ -13,9 +13,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordOutcome } from '@csbs-errors/extract';
-import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
+import { writeBatch, type ClickHouseClient, type StoredEvent, type WriteResult } from '@csbs-errors/store';
 import type { Logger } from '@csbs-errors/observability';
-import { PartitionBatchBuilder, decodeIntent, encodeIntent, type OffsetRange } from './batch.js';
+import { PartitionBatchBuilder, decodeIntent, encodeIntent, refusedEventLetter, type Intent, type OffsetRange } from './batch.js';
+import { admitRecordTimes, type TimeWindow } from './admission.js';
 import type { IngestMetrics } from './metrics.js';
 import type { LogSource, PartitionBatch } from './source.js';
 
@@ -24,6 +25,10 @@ export interface WorkerOptions {
   batchMaxMs: number;
   /** Bound on the time `stop()` spends storing what is pending before it leaves the group. */
   shutdownTimeoutMs?: number;
+  /** Record times that are stored (default: no bounds). */
+  timeWindow?: TimeWindow;
+  /** Cap of a stored event's message (default 8 KiB). */
+  maxStoredMessageBytes?: number;
 }
 
 /** What the worker needs of the extraction package. */
@@ -31,8 +36,8 @@ export interface MessageExtractor {
   extractMessage(value: Uint8Array): RecordOutcome[];
 }
 
-/** Writes a batch to the store; a seam so tests can make the store fail. */
-export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<void>;
+/** Writes a batch to the store and tells which rows it refused for good; a seam so tests can make the store fail. */
+export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<WriteResult | void>;
 
 interface PartitionState {
   topic: string;
@@ -42,7 +47,7 @@ interface PartitionState {
   /** The committed offset found at the take-over, until a record at or past it: records below it are stored already. */
   skipBelow: bigint | null;
   /** Set after a take-over that found an intent: the first batch must end exactly here. */
-  recoverUntil: OffsetRange | null;
+  recoverUntil: Intent | null;
   /** Flushes of this partition run one after another. */
   flushing: Promise<void>;
   /** First offsets of the batches handed to `flushing` and not yet committed, oldest first. */
@@ -122,13 +127,15 @@ export class IngestWorker {
           topic,
           partition,
           generation,
-          pending: new PartitionBatchBuilder(topic, partition),
+          pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
           unstored: [],
           inFlight: false,
         };
+        // A rebuilt batch judges record times by the clock of its first attempt.
+        if (state.recoverUntil) state.pending.referenceMs = state.recoverUntil.referenceMs;
         if (state.recoverUntil) this.logger.info({ topic, partition, batch: committed.metadata }, 'rebuilding a batch that may have been stored before');
         if (generation === this.generation) this.states.set(k, state);
         return state;
@@ -137,6 +144,10 @@ export class IngestWorker {
       loading.catch(() => this.loading.delete(k));
     }
     return loading;
+  }
+
+  private newBuilder(topic: string, partition: number): PartitionBatchBuilder {
+    return new PartitionBatchBuilder(topic, partition, this.options.maxStoredMessageBytes);
   }
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
@@ -159,7 +170,10 @@ export class IngestWorker {
         // The intended batch had offsets that are gone now (retention): store what is left of it.
         await this.flushWithHeartbeat(state, batch, { short: true });
       }
-      state.pending.add(message.offset, this.extractor.extractMessage(message.value ?? Buffer.alloc(0)));
+      const value = message.value ?? Buffer.alloc(0);
+      const outcomes = this.extractor.extractMessage(value);
+      const window = this.options.timeWindow;
+      state.pending.add(message.offset, window === undefined ? outcomes : admitRecordTimes(outcomes, value, window, state.pending.reference()));
       batch.markProcessed(message.offset);
       if (state.recoverUntil !== null) {
         if (message.offset === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
@@ -167,8 +181,6 @@ export class IngestWorker {
         await this.flushWithHeartbeat(state, batch);
       }
     }
-    const last = batch.messages.at(-1);
-    if (last) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
   }
 
   /**
@@ -209,7 +221,7 @@ export class IngestWorker {
     const builder = state.pending;
     if (state.recoverUntil !== null && builder.last !== state.recoverUntil.last && options.short !== true) return state.flushing;
     const range = state.recoverUntil ?? builder.range();
-    state.pending = new PartitionBatchBuilder(state.topic, state.partition);
+    state.pending = this.newBuilder(state.topic, state.partition);
     state.recoverUntil = null;
     if (range === null) return state.flushing;
     state.unstored.push(range.first);
@@ -251,13 +263,17 @@ export class IngestWorker {
   private async storeAndCommit(state: PartitionState, builder: PartitionBatchBuilder, range: OffsetRange): Promise<void> {
     const { topic, partition } = state;
     const commitRetry = () => this.metrics.commitRetries.inc();
-    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range))))) return;
+    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range, builder.referenceMs))))) return;
 
     const stored = builder.toStoredBatch(range);
     const started = performance.now();
-    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), () => this.write(this.store, stored));
+    let result: WriteResult | void = undefined;
+    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), async () => {
+      result = await this.write(this.store, stored);
+    });
     if (!written) return;
     this.metrics.insertSeconds.observe((performance.now() - started) / 1000);
+    const refusedEvents = this.takeRefused(state, builder, result);
 
     const next = (BigInt(range.last) + 1n).toString();
     let lost = false;
@@ -284,6 +300,32 @@ export class IngestWorker {
       this.metrics.records.inc({ outcome: kind, reason }, count);
       if (kind === 'dead') this.metrics.deadLetters.inc({ reason }, count);
     }
-    for (const event of stored.events) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code) });
+    for (const event of stored.events) if (!refusedEvents.has(event)) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code) });
+    if (refusedEvents.size > 0) {
+      this.metrics.deadLetters.inc({ reason: 'store_rejected' }, refusedEvents.size);
+      this.metrics.storeRefusedRows.inc({ table: 'events' }, refusedEvents.size);
+    }
+  }
+
+  /**
+   * Rows the store refused for good (bad data, not an outage: retrying would never end): refused
+   * events join the batch's dead letters (reason `store_rejected`), refused request counts are
+   * counted and logged. Returns the refused events.
+   */
+  private takeRefused(state: PartitionState, builder: PartitionBatchBuilder, result: WriteResult | void): Set<StoredEvent> {
+    const refused = new Set<StoredEvent>();
+    if (!result) return refused;
+    for (const part of result.refusedEvents) {
+      this.logger.error({ topic: state.topic, partition: state.partition, rows: part.rows.length, error: part.error }, 'the store refused events; dead-lettering them');
+      for (const event of part.rows) {
+        refused.add(event);
+        builder.deadLetters.push(refusedEventLetter(event, part.error));
+      }
+    }
+    for (const part of result.refusedRequestCounts) {
+      this.logger.error({ topic: state.topic, partition: state.partition, rows: part.rows.length, error: part.error }, 'the store refused request counts; they are not stored');
+      this.metrics.storeRefusedRows.inc({ table: 'request_counts_1m' }, part.rows.length);
+    }
+    return refused;
   }
 }

@@ -12,10 +12,10 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '@csbs-errors/observability';
 import type { BatchPart } from './batch.js';
-import type { RunExtractor } from './extraction.js';
+import type { RunExtractor, RunSettings } from './extraction.js';
 import type { SourceMessage } from './source.js';
 
-export interface ExtractPoolOptions {
+export interface ExtractPoolOptions extends RunSettings {
   threads: number;
   maxMessageBytes: number;
   servicePattern: RegExp;
@@ -25,7 +25,7 @@ export interface ExtractPoolOptions {
 }
 
 /** What a thread is started with (workerData). */
-export interface ThreadSettings {
+export interface ThreadSettings extends RunSettings {
   maxMessageBytes: number;
   servicePattern: { source: string; flags: string };
 }
@@ -35,6 +35,7 @@ export interface ChunkTask {
   id: number;
   topic: string;
   partition: number;
+  referenceMs: number | null;
   bytes: ArrayBuffer;
   ends: Uint32Array;
   offsets: BigInt64Array;
@@ -51,6 +52,7 @@ interface Chunk {
   id: number;
   topic: string;
   partition: number;
+  referenceMs: number | null;
   messages: SourceMessage[];
   attempts: number;
   resolve: (part: BatchPart) => void;
@@ -95,7 +97,7 @@ function pack(chunk: Chunk): { task: ChunkTask; transfer: ArrayBuffer[] } {
     ends[i] = at;
     offsets[i] = BigInt(message.offset);
   }
-  return { task: { id: chunk.id, topic: chunk.topic, partition: chunk.partition, bytes, ends, offsets }, transfer: [bytes, ends.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer] };
+  return { task: { id: chunk.id, topic: chunk.topic, partition: chunk.partition, referenceMs: chunk.referenceMs, bytes, ends, offsets }, transfer: [bytes, ends.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer] };
 }
 
 /** Structured cloning turns a Buffer into a plain Uint8Array; the Kafka client wants Buffers. */
@@ -136,6 +138,8 @@ export class ExtractPool implements RunExtractor {
     const settings: ThreadSettings = {
       maxMessageBytes: this.options.maxMessageBytes,
       servicePattern: { source: this.options.servicePattern.source, flags: this.options.servicePattern.flags },
+      timeWindow: this.options.timeWindow,
+      maxStoredMessageBytes: this.options.maxStoredMessageBytes,
     };
     const worker = startThread(settings, this.options.resourceLimits);
     const slot: Slot = { worker, chunks: new Map() };
@@ -202,14 +206,14 @@ export class ExtractPool implements RunExtractor {
     slot.worker.postMessage(task, transfer);
   }
 
-  extract(topic: string, partition: number, messages: SourceMessage[]): Promise<BatchPart[]> {
+  extract(topic: string, partition: number, messages: SourceMessage[], referenceMs: number | null): Promise<BatchPart[]> {
     const count = Math.max(1, Math.min(this.options.threads, Math.floor(messages.length / MIN_CHUNK_MESSAGES)));
     const size = Math.ceil(messages.length / count);
     const parts: Array<Promise<BatchPart>> = [];
     for (let start = 0; start < messages.length; start += size) {
       parts.push(
         new Promise<BatchPart>((resolve, reject) =>
-          this.dispatch({ id: this.nextId++, topic, partition, messages: messages.slice(start, start + size), attempts: 0, resolve, reject }),
+          this.dispatch({ id: this.nextId++, topic, partition, referenceMs, messages: messages.slice(start, start + size), attempts: 0, resolve, reject }),
         ),
       );
     }

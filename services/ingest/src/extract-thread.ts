@@ -19,14 +19,14 @@ port.on('message', (task: ChunkTask) => {
   try {
     const values = new Uint8Array(task.bytes);
     const { ends, offsets } = task;
-    const part = extractRun(
-      extractor,
-      task.topic,
-      task.partition,
-      ends.length,
-      (i) => String(offsets[i]),
-      (i) => values.subarray(i === 0 ? 0 : ends[i - 1], ends[i]),
-    );
+    const part = extractRun(extractor, settings, {
+      topic: task.topic,
+      partition: task.partition,
+      referenceMs: task.referenceMs,
+      count: ends.length,
+      offsetAt: (i) => String(offsets[i]),
+      valueAt: (i) => values.subarray(i === 0 ? 0 : ends[i - 1], ends[i]),
+    });
     reply({ id: task.id, part });
   } catch (error) {
     reply({ id: task.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });

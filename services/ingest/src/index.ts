@@ -11,7 +11,8 @@ export { inlineExtraction, type MessageExtractor, type RunExtractor } from './ex
 export { ExtractPool, type ExtractPoolOptions } from './extract-pool.js';
 export { KafkaJsSource, createKafka, partitionTransactionalId } from './kafkajs-source.js';
 export { IngestMetrics } from './metrics.js';
-export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, type BatchPart, type OffsetRange } from './batch.js';
+export { PartitionBatchBuilder, batchToken, encodeIntent, decodeIntent, capMessage, DEFAULT_MAX_STORED_MESSAGE_BYTES, type BatchPart, type OffsetRange, type Intent } from './batch.js';
+export { admitRecordTimes, type TimeWindow } from './admission.js';
 export type { LogSource, PartitionBatch, SourceMessage, CommittedOffset, DeadLetter } from './source.js';
 
 export interface RunningIngest {
@@ -27,7 +28,12 @@ export async function startIngest(deps: {
   write?: BatchWriter;
 }): Promise<RunningIngest> {
   const { config, logger } = deps;
+  const settings = {
+    timeWindow: { retentionDays: config.clickhouse.retentionDays, maxFutureMs: config.ingest.maxFutureMs },
+    maxStoredMessageBytes: config.ingest.maxStoredMessageBytes,
+  };
   const extractor = await ExtractPool.start({
+    ...settings,
     threads: config.ingest.extractThreads,
     maxMessageBytes: config.ingest.maxMessageBytes,
     servicePattern: config.ingest.servicePattern,
@@ -38,7 +44,7 @@ export async function startIngest(deps: {
     source,
     deps.store,
     extractor,
-    { batchMaxRows: config.ingest.batchMaxRows, batchMaxMs: config.ingest.batchMaxMs },
+    { ...settings, batchMaxRows: config.ingest.batchMaxRows, batchMaxMs: config.ingest.batchMaxMs },
     new IngestMetrics(deps.registry),
     logger.child({ component: 'ingest' }),
     deps.write,

@@ -24,6 +24,10 @@ export interface KafkaSourceOptions {
   topic: string;
   dlqTopic: string;
   partitionsConcurrency: number;
+  /** How long the group waits for a silent member before giving its partitions to others (KAFKA_SESSION_TIMEOUT_MS). */
+  sessionTimeoutMs?: number;
+  /** How long the group waits for the live members to rejoin in a rebalance (KAFKA_REBALANCE_TIMEOUT_MS). */
+  rebalanceTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -91,10 +95,13 @@ export class KafkaJsSource implements LogSource {
 
   constructor(private readonly options: KafkaSourceOptions) {
     this.kafka = createKafka(options);
+    const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout,
+      rebalanceTimeout: options.rebalanceTimeoutMs ?? 30_000,
+      // A third of the session at most, as the Kafka protocol recommends.
+      heartbeatInterval: Math.max(500, Math.min(3_000, Math.floor(sessionTimeout / 3))),
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 250,

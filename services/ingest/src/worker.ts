@@ -12,9 +12,10 @@
  * that batch, so a re-insert carries the same token and the store skips what it already has.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
+import { writeBatch, type ClickHouseClient, type StoredEvent, type WriteResult } from '@csbs-errors/store';
 import type { Logger } from '@csbs-errors/observability';
-import { PartitionBatchBuilder, decodeIntent, encodeIntent, type BatchPart, type OffsetRange } from './batch.js';
+import { PartitionBatchBuilder, decodeIntent, encodeIntent, refusedEventLetter, type BatchPart, type Intent, type OffsetRange } from './batch.js';
+import type { TimeWindow } from './admission.js';
 import { inlineExtraction, type MessageExtractor, type RunExtractor } from './extraction.js';
 import type { IngestMetrics } from './metrics.js';
 import type { LogSource, PartitionBatch, SourceMessage } from './source.js';
@@ -24,10 +25,14 @@ export interface WorkerOptions {
   batchMaxMs: number;
   /** Bound on the time `stop()` spends storing what is pending before it leaves the group. */
   shutdownTimeoutMs?: number;
+  /** Record times that are stored (default: no bounds). */
+  timeWindow?: TimeWindow;
+  /** Cap of a stored event's message (default 8 KiB). */
+  maxStoredMessageBytes?: number;
 }
 
-/** Writes a batch to the store; a seam so tests can make the store fail. */
-export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<void>;
+/** Writes a batch to the store and tells which rows it refused for good; a seam so tests can make the store fail. */
+export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<WriteResult | void>;
 
 interface PartitionState {
   topic: string;
@@ -37,12 +42,14 @@ interface PartitionState {
   /** The committed offset found at the take-over, until a record at or past it: records below it are stored already. */
   skipBelow: bigint | null;
   /** Set after a take-over that found an intent: the first batch must end exactly here. */
-  recoverUntil: OffsetRange | null;
+  recoverUntil: Intent | null;
   /** Flushes of this partition run one after another. */
   flushing: Promise<void>;
   /** First offsets of the batches handed to `flushing` and not yet committed, oldest first. */
   unstored: string[];
   inFlight: boolean;
+  /** A run of this partition is being extracted: its batch must not be stored meanwhile. */
+  extracting: boolean;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -65,7 +72,8 @@ export class IngestWorker {
     private readonly logger: Logger,
     private readonly write: BatchWriter = writeBatch,
   ) {
-    this.extraction = 'extractMessage' in extractor ? inlineExtraction(extractor) : extractor;
+    this.extraction =
+      'extractMessage' in extractor ? inlineExtraction(extractor, { timeWindow: options.timeWindow, maxStoredMessageBytes: options.maxStoredMessageBytes }) : extractor;
   }
 
   async start(): Promise<void> {
@@ -122,13 +130,16 @@ export class IngestWorker {
           topic,
           partition,
           generation,
-          pending: new PartitionBatchBuilder(topic, partition),
+          pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
           unstored: [],
           inFlight: false,
+          extracting: false,
         };
+        // A rebuilt batch judges record times by the clock of its first attempt.
+        if (state.recoverUntil) state.pending.referenceMs = state.recoverUntil.referenceMs;
         if (state.recoverUntil) this.logger.info({ topic, partition, batch: committed.metadata }, 'rebuilding a batch that may have been stored before');
         if (generation === this.generation) this.states.set(k, state);
         return state;
@@ -137,6 +148,10 @@ export class IngestWorker {
       loading.catch(() => this.loading.delete(k));
     }
     return loading;
+  }
+
+  private newBuilder(topic: string, partition: number): PartitionBatchBuilder {
+    return new PartitionBatchBuilder(topic, partition, this.options.maxStoredMessageBytes);
   }
 
   /**
@@ -168,14 +183,20 @@ export class IngestWorker {
         continue;
       }
       const run = messages.slice(at, end);
+      // Record times are judged by the pending batch's clock; the batch is not stored before the
+      // run is in it (see flushAged), so the run lands in the batch whose clock it was judged by.
+      const referenceMs = this.options.timeWindow === undefined ? null : state.pending.reference();
       let parts: BatchPart[];
+      state.extracting = true;
       try {
-        parts = await this.extraction.extract(batch.topic, batch.partition, run);
+        parts = await this.extraction.extract(batch.topic, batch.partition, run, referenceMs);
       } catch (error) {
         // Nothing of the run was added: read every partition again from what is stored.
         this.logger.error({ err: error, topic: batch.topic, partition: batch.partition }, 'extraction failed; reading again from the last commits');
         this.abandonAll();
         return;
+      } finally {
+        state.extracting = false;
       }
       if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
       for (const part of parts) state.pending.absorb(part);
@@ -187,8 +208,6 @@ export class IngestWorker {
         await this.handOver(state, batch);
       }
     }
-    const last = messages.at(-1);
-    if (last) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
   }
 
   /**
@@ -245,7 +264,7 @@ export class IngestWorker {
   private flushAged(): void {
     const now = Date.now();
     for (const state of this.states.values()) {
-      if (state.inFlight || state.recoverUntil !== null || state.pending.records === 0) continue;
+      if (state.inFlight || state.extracting || state.recoverUntil !== null || state.pending.records === 0) continue;
       if (now - state.pending.startedAt >= this.options.batchMaxMs) void this.flush(state);
     }
   }
@@ -258,7 +277,7 @@ export class IngestWorker {
     const builder = state.pending;
     if (state.recoverUntil !== null && builder.last !== state.recoverUntil.last && options.short !== true) return state.flushing;
     const range = state.recoverUntil ?? builder.range();
-    state.pending = new PartitionBatchBuilder(state.topic, state.partition);
+    state.pending = this.newBuilder(state.topic, state.partition);
     state.recoverUntil = null;
     if (range === null) return state.flushing;
     state.unstored.push(range.first);
@@ -300,13 +319,17 @@ export class IngestWorker {
   private async storeAndCommit(state: PartitionState, builder: PartitionBatchBuilder, range: OffsetRange): Promise<void> {
     const { topic, partition } = state;
     const commitRetry = () => this.metrics.commitRetries.inc();
-    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range))))) return;
+    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range, builder.referenceMs))))) return;
 
     const stored = builder.toStoredBatch(range);
     const started = performance.now();
-    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), () => this.write(this.store, stored));
+    let result: WriteResult | void = undefined;
+    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), async () => {
+      result = await this.write(this.store, stored);
+    });
     if (!written) return;
     this.metrics.insertSeconds.observe((performance.now() - started) / 1000);
+    const refusedEvents = this.takeRefused(state, builder, result);
 
     const next = (BigInt(range.last) + 1n).toString();
     let lost = false;
@@ -333,6 +356,32 @@ export class IngestWorker {
       this.metrics.records.inc({ outcome: kind, reason }, count);
       if (kind === 'dead') this.metrics.deadLetters.inc({ reason }, count);
     }
-    for (const event of stored.events) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code) });
+    for (const event of stored.events) if (!refusedEvents.has(event)) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code) });
+    if (refusedEvents.size > 0) {
+      this.metrics.deadLetters.inc({ reason: 'store_rejected' }, refusedEvents.size);
+      this.metrics.storeRefusedRows.inc({ table: 'events' }, refusedEvents.size);
+    }
+  }
+
+  /**
+   * Rows the store refused for good (bad data, not an outage: retrying would never end): refused
+   * events join the batch's dead letters (reason `store_rejected`), refused request counts are
+   * counted and logged. Returns the refused events.
+   */
+  private takeRefused(state: PartitionState, builder: PartitionBatchBuilder, result: WriteResult | void): Set<StoredEvent> {
+    const refused = new Set<StoredEvent>();
+    if (!result) return refused;
+    for (const part of result.refusedEvents) {
+      this.logger.error({ topic: state.topic, partition: state.partition, rows: part.rows.length, error: part.error }, 'the store refused events; dead-lettering them');
+      for (const event of part.rows) {
+        refused.add(event);
+        builder.deadLetters.push(refusedEventLetter(event, part.error));
+      }
+    }
+    for (const part of result.refusedRequestCounts) {
+      this.logger.error({ topic: state.topic, partition: state.partition, rows: part.rows.length, error: part.error }, 'the store refused request counts; they are not stored');
+      this.metrics.storeRefusedRows.inc({ table: 'request_counts_1m' }, part.rows.length);
+    }
+    return refused;
   }
 }

@@ -48,8 +48,9 @@ try {
     INGEST_EXTRACT_THREADS: String(run.threads),
   });
   const registry = createMetricsRegistry();
-  const ingest = await startIngest({ config, store, logger: createLogger('warn'), registry });
-  // From here (group joined, threads up) to the last commit.
+  const ingest = startIngest({ config, store, logger: createLogger('warn'), registry });
+  // From here (threads up, group joined) to the last commit.
+  while (ingest.health.status().state !== 'consuming') await sleep(20);
   const started = performance.now();
   const cpu = process.cpuUsage();
   const threadsBefore = threadCpu();

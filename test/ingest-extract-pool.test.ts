@@ -34,7 +34,8 @@ function stored(parts: Awaited<ReturnType<ExtractPool['extract']>>) {
 test('the pool builds the same batch as the main thread, byte for byte', async () => {
   const messages = corpus();
   const expected = stored(await inlineExtraction(createExtractor(settings)).extract('logs', 3, messages, null));
-  const pool = await ExtractPool.start({ ...settings, threads: 2, logger: createLogger('silent') });
+  const pool = new ExtractPool({ ...settings, threads: 2, logger: createLogger('silent') });
+  await pool.ready();
   try {
     const parts = await pool.extract('logs', 3, messages, null);
     assert.ok(parts.length > 1, 'the run was split across the threads');
@@ -54,7 +55,8 @@ test('a thread that dies fails the run, and the pool goes on with a fresh thread
   const messages = corpus();
   // A thread with a small heap dies of a message that splits into very many records.
   const huge = `[${Array.from({ length: 400_000 }, () => '{"a":[1,2,3,4,5,6,7,8]}').join(',')}]`;
-  const pool = await ExtractPool.start({ maxMessageBytes: 64 * 1024 * 1024, servicePattern: settings.servicePattern, threads: 1, resourceLimits: { maxOldGenerationSizeMb: 16 }, logger: createLogger('silent') });
+  const pool = new ExtractPool({ maxMessageBytes: 64 * 1024 * 1024, servicePattern: settings.servicePattern, threads: 1, resourceLimits: { maxOldGenerationSizeMb: 16 }, logger: createLogger('silent') });
+  await pool.ready();
   try {
     await assert.rejects(pool.extract('logs', 3, [{ offset: '0', value: Buffer.from(huge) }], null), /failed 3 times|exited/);
     const expected = stored(await inlineExtraction(createExtractor(settings)).extract('logs', 3, messages, null));

@@ -113,21 +113,34 @@ function revive(part: BatchPart): BatchPart {
 
 export class ExtractPool implements RunExtractor {
   private readonly slots: Slot[] = [];
+  /** Threads started and not yet ready. */
+  private readonly starting = new Set<Promise<Slot>>();
   private nextId = 0;
   private closed = false;
 
-  private constructor(private readonly options: ExtractPoolOptions) {}
+  /** Starts the threads; `ready()` tells when they can work. */
+  constructor(private readonly options: ExtractPoolOptions) {
+    this.topUp();
+  }
 
-  /** Starts the threads and waits until each has loaded the extractor (a broken thread fails here, at start-up). */
-  static async start(options: ExtractPoolOptions): Promise<ExtractPool> {
-    const pool = new ExtractPool(options);
-    try {
-      await Promise.all(Array.from({ length: options.threads }, () => pool.spawn()));
-    } catch (error) {
-      await pool.close();
-      throw error;
+  private topUp(): void {
+    while (!this.closed && this.slots.length + this.starting.size < this.options.threads) {
+      const starting = this.spawn();
+      this.starting.add(starting);
+      starting.then(
+        () => this.starting.delete(starting),
+        () => this.starting.delete(starting),
+      );
     }
-    return pool;
+  }
+
+  /**
+   * Resolves once every thread has loaded the extractor; rejects when one could not start (a broken
+   * build, say), and starts it again on the next call.
+   */
+  async ready(): Promise<void> {
+    this.topUp();
+    await Promise.all(this.starting);
   }
 
   get threads(): number {
@@ -143,12 +156,12 @@ export class ExtractPool implements RunExtractor {
     };
     const worker = startThread(settings, this.options.resourceLimits);
     const slot: Slot = { worker, chunks: new Map() };
-    this.slots.push(slot);
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.on('message', (reply: ThreadReply) => {
         if ('ready' in reply) {
           ready = true;
+          this.slots.push(slot);
           resolve(slot);
           return;
         }
@@ -164,10 +177,7 @@ export class ExtractPool implements RunExtractor {
       });
       worker.on('exit', (code) => {
         if (ready) this.retire(slot);
-        else {
-          this.slots.splice(this.slots.indexOf(slot), 1);
-          reject(new Error(`extraction thread exited with code ${code} before it was ready`));
-        }
+        else reject(new Error(`extraction thread exited with code ${code} before it was ready`));
       });
     });
   }
@@ -183,8 +193,7 @@ export class ExtractPool implements RunExtractor {
       return;
     }
     this.options.logger.warn({ chunks: orphans.length }, 'extraction thread exited; starting another');
-    const replacement = this.spawn();
-    replacement.then(
+    this.ready().then(
       () => orphans.forEach((chunk) => this.dispatch(chunk)),
       (error: unknown) => orphans.forEach((chunk) => chunk.reject(error instanceof Error ? error : new Error(String(error)))),
     );
@@ -196,9 +205,18 @@ export class ExtractPool implements RunExtractor {
       chunk.reject(new Error(`extraction of ${chunk.topic}/${chunk.partition} from offset ${chunk.messages[0]?.offset} failed ${MAX_ATTEMPTS} times`));
       return;
     }
-    const slot = this.slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.chunks.size < best.chunks.size ? s : best), undefined);
-    if (this.closed || slot === undefined) {
+    if (this.closed) {
       chunk.reject(new Error('extraction pool closed'));
+      return;
+    }
+    const slot = this.slots.reduce<Slot | undefined>((best, s) => (best === undefined || s.chunks.size < best.chunks.size ? s : best), undefined);
+    if (slot === undefined) {
+      // No thread is ready (all are starting): try again once they are.
+      chunk.attempts -= 1;
+      this.ready().then(
+        () => this.dispatch(chunk),
+        (error: unknown) => chunk.reject(error instanceof Error ? error : new Error(String(error))),
+      );
       return;
     }
     const { task, transfer } = pack(chunk);
@@ -222,6 +240,7 @@ export class ExtractPool implements RunExtractor {
 
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.allSettled(this.starting);
     await Promise.all([...this.slots].map((slot) => slot.worker.terminate()));
   }
 }

@@ -78,6 +78,7 @@ export class IngestWorker {
 
   async start(): Promise<void> {
     const tick = Math.max(20, Math.min(250, Math.floor(this.options.batchMaxMs / 4)));
+    clearInterval(this.timer); // start() is called again after a failed start
     this.timer = setInterval(() => this.flushAged(), tick);
     await this.source.start({ onBatch: (batch) => this.onBatch(batch), onAssignment: () => this.onAssignment() });
   }

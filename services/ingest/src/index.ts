@@ -68,12 +68,13 @@ export function startIngest(deps: {
     deps.write,
   );
   const watcher = new ProgressWatcher(() => source.progress(), metrics, health, logger, { pollMs: config.ingest.lagPollMs, stallAfterMs: config.ingest.stallAfterMs });
+  // The threads start while the worker connects and joins; the first run waits for them, and a
+  // thread that cannot start (a broken build) is started again with the next run.
+  extractor.ready().catch((error: unknown) => logger.error({ err: error }, 'extraction threads could not start'));
   let stopping = false;
   const started = (async () => {
     for (let attempt = 1; !stopping; attempt += 1) {
       try {
-        // Threads that cannot start (a broken build) fail here, before the worker joins its group.
-        await extractor.ready();
         await worker.start();
         logger.info({ extract_threads: config.ingest.extractThreads, topic: config.kafka.topic, group: config.kafka.groupId, brokers: config.kafka.brokers }, 'ingest worker started');
         return;

@@ -245,7 +245,7 @@ export interface GroupProgress {
   intents: number;
 }
 
-const INTENT = /^csbs-errors\/v\d+ batch \d+-\d+$/;
+const INTENT = /^csbs-errors\/v\d+ batch \d+-\d+(?: at \d+)?$/;
 
 export async function groupProgress(brokers: string[], groupId: string, topic: string): Promise<GroupProgress> {
   const watch = await watchGroup(brokers, groupId, topic);

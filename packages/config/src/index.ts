@@ -3,6 +3,7 @@
  * so that a typo or a bad value fails at start-up with a message that names the variable.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535); // 0: any free port (tests)
@@ -37,6 +38,9 @@ const envSchema = z.object({
   KAFKA_GROUP_ID: z.string().min(1).default('csbs-errors'),
   KAFKA_DLQ_TOPIC: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('csbs-errors'),
+  // The broker accepts group.min.session.timeout.ms to group.max.session.timeout.ms (6 s to 30 min by default).
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(1_800_000).default(10_000),
+  KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(1_800_000).default(30_000),
   CLICKHOUSE_URL: clickhouseUrl.default('chdb://./data/clickhouse'),
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_]+$/, 'expected a cluster name (letters, digits, _)').optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -45,7 +49,13 @@ const envSchema = z.object({
   INGEST_BATCH_MAX_ROWS: positiveInt.default(50_000),
   INGEST_BATCH_MAX_MS: positiveInt.default(1_000),
   INGEST_PARTITIONS_CONCURRENCY: positiveInt.default(6),
+  /** Extraction threads of the ingest worker; default: one per core but the one that reads Kafka. */
+  INGEST_EXTRACT_THREADS: positiveInt.optional(),
   MAX_MESSAGE_BYTES: positiveInt.default(8 * 1024 * 1024),
+  MAX_STORED_MESSAGE_BYTES: z.coerce.number().int().min(64).default(8 * 1024),
+  INGEST_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(86_400_000),
+  INGEST_STALL_AFTER_MS: z.coerce.number().int().min(1_000).default(60_000),
+  INGEST_LAG_POLL_MS: z.coerce.number().int().min(100).default(5_000),
   SERVICE_PATTERN: z
     .string()
     .default('csbs|karbor|backup')
@@ -67,7 +77,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
-  kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
+  kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string; sessionTimeoutMs: number; rebalanceTimeoutMs: number };
   clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
   api: {
     host: string;
@@ -78,7 +88,18 @@ export interface Config {
     /** How long an identical query's answer is reused; 0: no answer cache. */
     cacheTtlMs: number;
   };
-  ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
+  ingest: {
+    batchMaxRows: number;
+    batchMaxMs: number;
+    partitionsConcurrency: number;
+    extractThreads: number;
+    maxMessageBytes: number;
+    servicePattern: RegExp;
+    maxStoredMessageBytes: number;
+    maxFutureMs: number;
+    stallAfterMs: number;
+    lagPollMs: number;
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -129,6 +150,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       groupId: env.KAFKA_GROUP_ID,
       dlqTopic: env.KAFKA_DLQ_TOPIC ?? `${env.KAFKA_TOPIC}.dlq`,
       clientId: env.KAFKA_CLIENT_ID,
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+      rebalanceTimeoutMs: env.KAFKA_REBALANCE_TIMEOUT_MS,
     },
     clickhouse: { url: env.CLICKHOUSE_URL, cluster: env.CLICKHOUSE_CLUSTER, retentionDays: env.RETENTION_DAYS },
     api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env), rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE, cacheTtlMs: env.API_CACHE_TTL_MS },
@@ -136,8 +159,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
       batchMaxMs: env.INGEST_BATCH_MAX_MS,
       partitionsConcurrency: env.INGEST_PARTITIONS_CONCURRENCY,
+      extractThreads: env.INGEST_EXTRACT_THREADS ?? Math.max(1, availableParallelism() - 1),
       maxMessageBytes: env.MAX_MESSAGE_BYTES,
       servicePattern: env.SERVICE_PATTERN,
+      maxStoredMessageBytes: env.MAX_STORED_MESSAGE_BYTES,
+      maxFutureMs: env.INGEST_MAX_FUTURE_MS,
+      stallAfterMs: env.INGEST_STALL_AFTER_MS,
+      lagPollMs: env.INGEST_LAG_POLL_MS,
     },
     logLevel: env.LOG_LEVEL,
   };

@@ -50,7 +50,11 @@ export type DeadReason =
   /** A field is there but unusable: a status that is no HTTP status, a time that is no time. */
   | 'invalid_fields'
   /** A fault of the extractor itself, caught so that one record cannot stop the others. */
-  | 'internal_error';
+  | 'internal_error'
+  /** Set by the ingest worker, not the extractor: the record's time is older than the store keeps (RETENTION_DAYS). */
+  | 'too_old'
+  /** Set by the ingest worker: the record's time is further ahead than INGEST_MAX_FUTURE_MS (a gateway with a wrong clock). */
+  | 'too_far_in_future';
 
 /** What became of one record. Every record of a message ends as exactly one outcome. */
 export type RecordOutcome =

@@ -52,7 +52,12 @@ ENGINE = Distributed(${cluster}, currentDatabase(), ${name}${LOCAL_SUFFIX}, city
     ];
   }
   const alter = ALTER_TABLE.exec(statement);
-  if (alter?.[1]) return [statement.replace(ALTER_TABLE, `ALTER TABLE ${alter[1]}${LOCAL_SUFFIX} ${onCluster}`)];
+  if (alter?.[1]) {
+    const local = statement.replace(ALTER_TABLE, `ALTER TABLE ${alter[1]}${LOCAL_SUFFIX} ${onCluster}`);
+    // A new column must also be on the Distributed table that inserts and reads go through.
+    if (/\bADD COLUMN\b/.test(statement)) return [local, statement.replace(ALTER_TABLE, `ALTER TABLE ${alter[1]} ${onCluster}`)];
+    return [local];
+  }
   // A backfill (INSERT ... SELECT) runs once, not on every node: it reads and writes the
   // Distributed tables, which shard its rows like any insert.
   if (INSERT_SELECT.test(statement)) return [statement];

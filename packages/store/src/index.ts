@@ -2,5 +2,6 @@ export { createStoreClient, parseStoreUrl, describeTarget, DEFAULT_STORE_URL, ty
 export { migrate, migrationsApplied, readMigrations, splitStatements, variantStatements, MigrationError, DEFAULT_MIGRATIONS_DIR, type Migration, type MigrationResult, type SchemaOptions } from './migrations.js';
 export { clusterStatements, ClusterSchemaError, INSERT_SELECT, LOCAL_SUFFIX } from './cluster.js';
 export { applyRetention } from './retention.js';
-export { writeBatch, type StoredBatch, type StoredEvent, type RequestCountRow } from './writer.js';
+export { writeBatch, type StoredBatch, type StoredEvent, type RequestCountRow, type RefusedRows, type WriteResult } from './writer.js';
+export { isRowsRejection } from './rejection.js';
 export type { ClickHouseClient } from '@clickhouse/client';

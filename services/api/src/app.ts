@@ -19,7 +19,7 @@ import { MAX_PATH_PARAM_LENGTH } from './problem.js';
 import { clientErrorHandler, frameworkErrors, problemsPlugin, sendProblem } from './plugins/problems.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { v1Plugin, type RateLimitOptions } from './plugins/v1.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { dashboardPlugin, type DashboardOptions } from '@csbs-errors/dashboard';
 
 export interface BuildApiOptions {
@@ -42,6 +42,8 @@ export interface BuildApiOptions {
   now?: () => number;
   /** Where the dashboard's built assets are (default: the dashboard package's build). */
   dashboard?: DashboardOptions;
+  /** More parts of the process that /readyz answers for (the ingest worker in `serve`). */
+  readiness?: ReadinessCheck[];
   /** Overload protection (@fastify/under-pressure); false turns it off. */
   pressure?: { maxEventLoopDelayMs?: number; maxHeapUsedRatio?: number } | false;
 }
@@ -97,7 +99,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
     });
   }
   await app.register(openapiPlugin, { tokens: deps.tokens.length > 0 });
-  await app.register(healthRoutes, deps);
+  await app.register(healthRoutes, { ...deps, readiness: options.readiness ?? [] });
   await app.register(v1Plugin, { deps, rateLimit: options.rateLimit ?? { max: 600, timeWindowMs: 60_000 } });
   await app.register(dashboardPlugin, options.dashboard ?? {});
   return app;

@@ -2,6 +2,7 @@
 import { loadConfig, ConfigError, type Config } from '@csbs-errors/config';
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from '@csbs-errors/observability';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { ReadinessCheck } from '@csbs-errors/api';
 import { AlerterConfigError, RulesError, loadAlerterSettings, loadRules, type AlerterSettings, type Rule } from '@csbs-errors/alerter';
 import { applyRetention, createStoreClient, describeTarget, migrate, parseStoreUrl, type ClickHouseClient } from '@csbs-errors/store';
 
@@ -83,11 +84,16 @@ export function loadAlerterSetup(): { settings: AlerterSettings; rules: Rule[] }
   }
 }
 
-/** /healthz and /metrics on HOST:PORT, for the services that run without the API. */
-export async function serveOperations(runtime: Runtime, what: string): Promise<FastifyInstance> {
+/** /healthz, /readyz (the `readiness` checks) and /metrics on HOST:PORT, for the services that run without the API. */
+export async function serveOperations(runtime: Runtime, what: string, readiness: ReadinessCheck[] = []): Promise<FastifyInstance> {
   const { config, logger, registry } = runtime;
   const server = Fastify();
   server.get('/healthz', async () => ({ status: 'ok' }));
+  server.get('/readyz', async (_request, reply) => {
+    const checks = Object.fromEntries(readiness.map((check) => [check.name, check.status()]));
+    const ready = Object.values(checks).every((status) => status.ready);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', ...checks });
+  });
   server.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
   const address = await server.listen({ host: config.api.host, port: config.api.port });
   logger.info({ metrics: `${address}/metrics` }, `${what} serving metrics`);

@@ -12,6 +12,23 @@ export interface OffsetRange {
   last: string;
 }
 
+/**
+ * What a builder holds, as plain data: a run of consecutive records built elsewhere (an extraction
+ * thread) and absorbed, in offset order, into the partition's pending batch.
+ */
+export interface BatchPart {
+  first: string | null;
+  last: string | null;
+  records: number;
+  events: StoredEvent[];
+  deadLetters: DeadLetter[];
+  requestCounts: RequestCountRow[];
+  outcomeCounts: Array<[string, number]>;
+}
+
+/** Default cap of a stored event's `message` (MAX_STORED_MESSAGE_BYTES). */
+export const DEFAULT_MAX_STORED_MESSAGE_BYTES = 8 * 1024;
+
 export class PartitionBatchBuilder {
   readonly events: StoredEvent[] = [];
   readonly deadLetters: DeadLetter[] = [];
@@ -22,11 +39,23 @@ export class PartitionBatchBuilder {
   records = 0;
   /** When the first record arrived: the batch is stored at most INGEST_BATCH_MAX_MS later. */
   startedAt = 0;
+  /**
+   * The batch's clock for judging record times (too old, too far in the future): taken once per
+   * batch and kept in its intent, so that a rebuilt batch judges its records as the first attempt did.
+   */
+  referenceMs: number | null = null;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
+    private readonly maxStoredMessageBytes: number = DEFAULT_MAX_STORED_MESSAGE_BYTES,
   ) {}
+
+  /** The batch's clock (see `referenceMs`), taken now if the batch has none yet. */
+  reference(): number {
+    this.referenceMs ??= Date.now();
+    return this.referenceMs;
+  }
 
   add(offset: string, outcomes: RecordOutcome[]): void {
     if (this.first === null) {
@@ -42,6 +71,7 @@ export class PartitionBatchBuilder {
         case 'event':
           this.events.push({
             ...outcome.event,
+            ...capMessage(outcome.event.message, this.maxStoredMessageBytes),
             source_topic: this.topic,
             source_partition: this.partition,
             source_offset: offset,
@@ -76,11 +106,42 @@ export class PartitionBatchBuilder {
   }
 
   private countRequest(ts: string, tenant: string, operation: string, status: number): void {
-    const minute = `${ts.slice(0, 16)}:00.000Z`;
+    this.addRequests(`${ts.slice(0, 16)}:00.000Z`, tenant, operation, status, 1);
+  }
+
+  private addRequests(minute: string, tenant: string, operation: string, status: number, requests: number): void {
     const key = `${minute}\u0000${tenant}\u0000${operation}\u0000${status}`;
     const row = this.requestCounts.get(key);
-    if (row) row.requests += 1;
-    else this.requestCounts.set(key, { minute, tenant, operation, status, requests: 1 });
+    if (row) row.requests += requests;
+    else this.requestCounts.set(key, { minute, tenant, operation, status, requests });
+  }
+
+  /** The builder's content as plain data (see BatchPart). */
+  toPart(): BatchPart {
+    return {
+      first: this.first,
+      last: this.last,
+      records: this.records,
+      events: this.events,
+      deadLetters: this.deadLetters,
+      requestCounts: [...this.requestCounts.values()],
+      outcomeCounts: [...this.outcomeCounts],
+    };
+  }
+
+  /** Adds the records of `part`, which follow this builder's last offset: as if each was added here. */
+  absorb(part: BatchPart): void {
+    if (part.first === null) return;
+    if (this.first === null) {
+      this.first = part.first;
+      this.startedAt = Date.now();
+    }
+    this.last = part.last;
+    this.records += part.records;
+    for (const event of part.events) this.events.push(event);
+    for (const letter of part.deadLetters) this.deadLetters.push(letter);
+    for (const row of part.requestCounts) this.addRequests(row.minute, row.tenant, row.operation, row.status, row.requests);
+    for (const [outcome, count] of part.outcomeCounts) this.outcomeCounts.set(outcome, (this.outcomeCounts.get(outcome) ?? 0) + count);
   }
 
   range(): OffsetRange | null {
@@ -101,12 +162,42 @@ export class PartitionBatchBuilder {
  */
 export const DEAD_LETTER_MAX_BYTES = 256 * 1024;
 
+/** The dead letter of an event the store refused: the refused row as JSON (the record itself stays at its source offset). */
+export function refusedEventLetter(event: StoredEvent, error: string): DeadLetter {
+  return {
+    key: `${event.source_topic}:${event.source_partition}:${event.source_offset}:${event.source_index}`,
+    value: JSON.stringify(event),
+    headers: {
+      'csbs-reason': 'store_rejected',
+      'csbs-detail': error,
+      'csbs-source-topic': event.source_topic,
+      'csbs-source-partition': String(event.source_partition),
+      'csbs-source-offset': event.source_offset,
+      'csbs-source-index': String(event.source_index),
+    },
+  };
+}
+
 function deadLetterValue(raw: Uint8Array | string): { value: Buffer | string; originalBytes?: number } {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
   if (size <= DEAD_LETTER_MAX_BYTES) return { value: typeof raw === 'string' ? raw : Buffer.from(raw) };
   const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
   // A copy, so that the batch does not keep the whole record alive.
   return { value: Buffer.from(bytes.subarray(0, DEAD_LETTER_MAX_BYTES)), originalBytes: size };
+}
+
+/**
+ * The message cut to at most `maxBytes` bytes of UTF-8, on a character boundary: huge error bodies
+ * are kept in Kafka and the dead-letter topic, not in every row and API answer.
+ */
+export function capMessage(message: string, maxBytes: number): { message: string; message_truncated: boolean } {
+  // A string of n UTF-16 units takes at most 3n bytes of UTF-8.
+  if (message.length * 3 <= maxBytes || Buffer.byteLength(message) <= maxBytes) return { message, message_truncated: false };
+  const bytes = Buffer.from(message);
+  let end = maxBytes;
+  // Back off continuation bytes (10xxxxxx) to the start of the character that does not fit.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return { message: bytes.subarray(0, end).toString('utf8'), message_truncated: true };
 }
 
 export function batchToken(topic: string, partition: number, range: OffsetRange): string {
@@ -116,13 +207,19 @@ export function batchToken(topic: string, partition: number, range: OffsetRange)
 /** Offset-commit metadata that records a batch about to be stored (see docs/exactly-once.md). */
 const INTENT_PREFIX = 'csbs-errors/v1 batch ';
 
-export function encodeIntent(range: OffsetRange): string {
-  return `${INTENT_PREFIX}${range.first}-${range.last}`;
+/** A batch about to be stored: its offsets and its clock (null in intents written without one). */
+export interface Intent extends OffsetRange {
+  referenceMs: number | null;
 }
 
-export function decodeIntent(metadata: string | null): OffsetRange | null {
+export function encodeIntent(range: OffsetRange, referenceMs: number | null = null): string {
+  return `${INTENT_PREFIX}${range.first}-${range.last}${referenceMs === null ? '' : ` at ${referenceMs}`}`;
+}
+
+export function decodeIntent(metadata: string | null): Intent | null {
   if (metadata === null || !metadata.startsWith(INTENT_PREFIX)) return null;
-  const match = /^(\d+)-(\d+)$/.exec(metadata.slice(INTENT_PREFIX.length));
+  const match = /^(\d+)-(\d+)(?: at (\d+))?$/.exec(metadata.slice(INTENT_PREFIX.length));
   if (!match || match[1] === undefined || match[2] === undefined) return null;
-  return BigInt(match[1]) <= BigInt(match[2]) ? { first: match[1], last: match[2] } : null;
+  const referenceMs = match[3] === undefined ? null : Number(match[3]);
+  return BigInt(match[1]) <= BigInt(match[2]) ? { first: match[1], last: match[2], referenceMs } : null;
 }

@@ -12,8 +12,14 @@
 import kafkajs from 'kafkajs';
 import type { Consumer, Kafka, Producer, EachBatchPayload, PartitionOffset, Transaction } from 'kafkajs';
 import type { Logger } from '@csbs-errors/observability';
-import type { CommittedOffset, DeadLetter, LogSource, PartitionBatch } from './source.js';
+import type { CommittedOffset, DeadLetter, LogSource } from './source.js';
 import { ensureTopics } from './topics.js';
+import { registerCompressionCodecs } from './codecs.js';
+import type { IngestHealth } from './health.js';
+import type { IngestMetrics } from './metrics.js';
+import type { PartitionProgress } from './progress.js';
+
+type SourceHandlers = Parameters<LogSource['start']>[0];
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -24,7 +30,14 @@ export interface KafkaSourceOptions {
   topic: string;
   dlqTopic: string;
   partitionsConcurrency: number;
+  /** How long the group waits for a silent member before giving its partitions to others (KAFKA_SESSION_TIMEOUT_MS). */
+  sessionTimeoutMs?: number;
+  /** How long the group waits for the live members to rejoin in a rebalance (KAFKA_REBALANCE_TIMEOUT_MS). */
+  rebalanceTimeoutMs?: number;
   logger: Logger;
+  /** Told about start-up, joins and crashes (for /readyz). */
+  health?: IngestHealth;
+  metrics?: IngestMetrics;
 }
 
 function kafkaLogCreator(logger: Logger) {
@@ -83,40 +96,102 @@ function* byBytes(letters: DeadLetter[], budget: number): Generator<DeadLetter[]
 
 export class KafkaJsSource implements LogSource {
   private readonly kafka: Kafka;
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly admin;
   /** Dead-letter producers by transactional id, connected (given their epoch) or connecting. */
   private readonly producers = new Map<string, Promise<Producer>>();
   private running = false;
+  /** Partitions of the last join, by topic. */
+  private assignment: Record<string, number[]> = {};
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
 
   constructor(private readonly options: KafkaSourceOptions) {
+    registerCompressionCodecs();
     this.kafka = createKafka(options);
-    this.consumer = this.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+    this.consumer = this.createConsumer();
+    this.admin = this.kafka.admin();
+  }
+
+  private createConsumer(): Consumer {
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 10_000;
+    return this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs ?? 30_000,
+      // A third of the session at most, as the Kafka protocol recommends.
+      heartbeatInterval: Math.max(500, Math.min(3_000, Math.floor(sessionTimeout / 3))),
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
       maxWaitTimeInMs: 250,
       readUncommitted: false,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 20 },
     });
-    this.admin = this.kafka.admin();
   }
 
-  async start(handlers: { onBatch: (batch: PartitionBatch) => Promise<void>; onAssignment: () => void }): Promise<void> {
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => handlers.onAssignment());
-    this.consumer.on(this.consumer.events.REBALANCING, () => handlers.onAssignment());
-    this.consumer.on(this.consumer.events.CRASH, (event) =>
-      this.options.logger.warn({ error: String(event.payload.error), restart: event.payload.restart }, 'kafka consumer crashed'),
-    );
-    await this.admin.connect();
-    await ensureTopics(this.admin, [this.options.topic, this.options.dlqTopic], this.options.logger);
-    await this.consumer.connect();
+  /**
+   * Connects, makes sure the topics exist, joins the group and starts consuming. A failure leaves
+   * nothing connected, so that `start` can simply be called again.
+   */
+  async start(handlers: SourceHandlers): Promise<void> {
+    const { health, logger } = this.options;
+    try {
+      health?.starting('connecting to Kafka');
+      await this.admin.connect();
+      await ensureTopics(this.admin, [this.options.topic, this.options.dlqTopic], logger);
+      this.running = true;
+      health?.starting('joining the consumer group');
+      await this.runConsumer(handlers);
+    } catch (error) {
+      this.running = false;
+      await this.consumer.disconnect().catch(() => undefined);
+      await this.admin.disconnect().catch(() => undefined);
+      this.consumer = this.createConsumer();
+      throw error;
+    }
+  }
+
+  /**
+   * A crash that kafkajs does not restart from (a record batch it cannot decode, a non-retriable
+   * error) would leave the process up and consuming nothing: it is logged as an error, /readyz
+   * turns unhealthy, and a fresh consumer is started after a backoff (1 s doubling to 60 s).
+   */
+  private onCrash(handlers: SourceHandlers, error: unknown, restart: boolean): void {
+    const { health, logger, metrics } = this.options;
+    metrics?.consumerCrashes.inc();
+    health?.crashed(String(error));
+    this.assignment = {};
+    handlers.onAssignment();
+    if (restart || !this.running) {
+      logger.warn({ err: error, restart }, 'kafka consumer crashed; kafkajs restarts it');
+      return;
+    }
+    const delay = Math.min(60_000, 1_000 * 2 ** Math.min(this.restarts, 6));
+    this.restarts += 1;
+    logger.error({ err: error, restart_in_ms: delay }, 'kafka consumer crashed and stopped; starting a new one');
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (!this.running) return;
+      this.consumer = this.createConsumer();
+      this.runConsumer(handlers).catch((failure: unknown) => this.onCrash(handlers, failure, false));
+    }, delay);
+  }
+
+  private async runConsumer(handlers: SourceHandlers): Promise<void> {
+    const consumer = this.consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.assignment = event.payload.memberAssignment;
+      this.options.health?.consuming();
+      handlers.onAssignment();
+    });
+    consumer.on(consumer.events.REBALANCING, () => handlers.onAssignment());
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (consumer === this.consumer) this.onCrash(handlers, event.payload.error, event.payload.restart);
+    });
+    await consumer.connect();
     // A new group starts from the earliest offset; an existing one from its commits.
-    await this.consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
-    this.running = true;
-    await this.consumer.run({
+    await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrency,
@@ -133,6 +208,25 @@ export class KafkaJsSource implements LogSource {
         });
       },
     });
+  }
+
+  /** Committed progress of the partitions this member owns (for the lag gauge and stall detection). */
+  async progress(): Promise<PartitionProgress[]> {
+    const owned = Object.entries(this.assignment).filter(([, partitions]) => partitions.length > 0);
+    const result: PartitionProgress[] = [];
+    for (const [topic, partitions] of owned) {
+      const [offsets, [committed]] = await Promise.all([
+        this.admin.fetchTopicOffsets(topic),
+        this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] }),
+      ]);
+      for (const partition of partitions) {
+        const ends = offsets.find((o) => o.partition === partition);
+        const commit = committed?.partitions.find((p) => p.partition === partition);
+        if (!ends) continue;
+        result.push({ topic, partition, high: ends.high, low: ends.low, committed: commit === undefined || commit.offset === '-1' ? null : commit.offset });
+      }
+    }
+    return result;
   }
 
   async committed(topic: string, partition: number): Promise<CommittedOffset> {
@@ -224,6 +318,7 @@ export class KafkaJsSource implements LogSource {
 
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.restartTimer);
     await this.consumer.disconnect();
     await Promise.allSettled([...this.producers.values()].map((p) => p.then((producer) => producer.disconnect())));
     await this.admin.disconnect();

@@ -18,6 +18,10 @@ export class IngestMetrics {
   readonly storeRetries: Counter;
   readonly commitRetries: Counter;
   readonly lag: Gauge<'topic' | 'partition'>;
+  readonly storeRefusedRows: Counter<'table'>;
+  readonly consumerCrashes: Counter;
+  readonly stalled: Gauge<'topic' | 'partition'>;
+  readonly ready: Gauge;
   private readonly seenCodes = new Set<string>();
 
   constructor(registry: Registry) {
@@ -28,7 +32,11 @@ export class IngestMetrics {
     this.insertSeconds = new Histogram({ name: 'csbs_errors_store_insert_seconds', help: 'Time to store one batch (all tables)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
     this.storeRetries = new Counter({ name: 'csbs_errors_store_retries_total', help: 'Failed store attempts that were retried', registers: [registry] });
     this.commitRetries = new Counter({ name: 'csbs_errors_ingest_commit_retries_total', help: 'Failed offset commits that were retried', registers: [registry] });
-    this.lag = new Gauge({ name: 'csbs_errors_consumer_lag', help: 'Messages behind the high watermark, per partition', labelNames: ['topic', 'partition'], registers: [registry] });
+    this.lag = new Gauge({ name: 'csbs_errors_consumer_lag', help: 'Committed lag: high watermark minus the group\'s committed offset, per partition of this worker', labelNames: ['topic', 'partition'], registers: [registry] });
+    this.storeRefusedRows = new Counter({ name: 'csbs_errors_store_refused_rows_total', help: 'Rows the store refused for good (bad data, not an outage), by table; refused events are dead-lettered', labelNames: ['table'], registers: [registry] });
+    this.consumerCrashes = new Counter({ name: 'csbs_errors_consumer_crashes_total', help: 'Crashes of the Kafka consumer (each one restarts it)', registers: [registry] });
+    this.stalled = new Gauge({ name: 'csbs_errors_ingest_partition_stalled', help: '1 while a partition of this worker has records to read and no committed progress for INGEST_STALL_AFTER_MS', labelNames: ['topic', 'partition'], registers: [registry] });
+    this.ready = new Gauge({ name: 'csbs_errors_ingest_ready', help: '1 when the ingest worker is consuming and no partition is stalled (what /readyz says)', registers: [registry] });
   }
 
   codeLabel(code: string, known: boolean): string {

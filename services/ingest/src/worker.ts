@@ -12,27 +12,27 @@
  * that batch, so a re-insert carries the same token and the store skips what it already has.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RecordOutcome } from '@csbs-errors/extract';
-import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
+import { writeBatch, type ClickHouseClient, type StoredEvent, type WriteResult } from '@csbs-errors/store';
 import type { Logger } from '@csbs-errors/observability';
-import { PartitionBatchBuilder, decodeIntent, encodeIntent, type OffsetRange } from './batch.js';
+import { PartitionBatchBuilder, decodeIntent, encodeIntent, refusedEventLetter, type BatchPart, type Intent, type OffsetRange } from './batch.js';
+import type { TimeWindow } from './admission.js';
+import { inlineExtraction, type MessageExtractor, type RunExtractor } from './extraction.js';
 import type { IngestMetrics } from './metrics.js';
-import type { LogSource, PartitionBatch } from './source.js';
+import type { LogSource, PartitionBatch, SourceMessage } from './source.js';
 
 export interface WorkerOptions {
   batchMaxRows: number;
   batchMaxMs: number;
   /** Bound on the time `stop()` spends storing what is pending before it leaves the group. */
   shutdownTimeoutMs?: number;
+  /** Record times that are stored (default: no bounds). */
+  timeWindow?: TimeWindow;
+  /** Cap of a stored event's message (default 8 KiB). */
+  maxStoredMessageBytes?: number;
 }
 
-/** What the worker needs of the extraction package. */
-export interface MessageExtractor {
-  extractMessage(value: Uint8Array): RecordOutcome[];
-}
-
-/** Writes a batch to the store; a seam so tests can make the store fail. */
-export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<void>;
+/** Writes a batch to the store and tells which rows it refused for good; a seam so tests can make the store fail. */
+export type BatchWriter = (client: ClickHouseClient, batch: Parameters<typeof writeBatch>[1]) => Promise<WriteResult | void>;
 
 interface PartitionState {
   topic: string;
@@ -42,12 +42,14 @@ interface PartitionState {
   /** The committed offset found at the take-over, until a record at or past it: records below it are stored already. */
   skipBelow: bigint | null;
   /** Set after a take-over that found an intent: the first batch must end exactly here. */
-  recoverUntil: OffsetRange | null;
+  recoverUntil: Intent | null;
   /** Flushes of this partition run one after another. */
   flushing: Promise<void>;
   /** First offsets of the batches handed to `flushing` and not yet committed, oldest first. */
   unstored: string[];
   inFlight: boolean;
+  /** A run of this partition is being extracted: its batch must not be stored meanwhile. */
+  extracting: boolean;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -58,19 +60,25 @@ export class IngestWorker {
   private readonly loading = new Map<string, Promise<PartitionState>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly extraction: RunExtractor;
 
+  /** `extractor`: an extraction pool (extract-pool.ts), or an extractor that then runs on this thread. */
   constructor(
     private readonly source: LogSource,
     private readonly store: ClickHouseClient,
-    private readonly extractor: MessageExtractor,
+    extractor: MessageExtractor | RunExtractor,
     private readonly options: WorkerOptions,
     private readonly metrics: IngestMetrics,
     private readonly logger: Logger,
     private readonly write: BatchWriter = writeBatch,
-  ) {}
+  ) {
+    this.extraction =
+      'extractMessage' in extractor ? inlineExtraction(extractor, { timeWindow: options.timeWindow, maxStoredMessageBytes: options.maxStoredMessageBytes }) : extractor;
+  }
 
   async start(): Promise<void> {
     const tick = Math.max(20, Math.min(250, Math.floor(this.options.batchMaxMs / 4)));
+    clearInterval(this.timer); // start() is called again after a failed start
     this.timer = setInterval(() => this.flushAged(), tick);
     await this.source.start({ onBatch: (batch) => this.onBatch(batch), onAssignment: () => this.onAssignment() });
   }
@@ -87,6 +95,7 @@ export class IngestWorker {
     // Any flush still retrying sees a new generation and gives up.
     this.generation += 1;
     await this.source.stop();
+    await this.extraction.close();
   }
 
   private onAssignment(): void {
@@ -122,13 +131,16 @@ export class IngestWorker {
           topic,
           partition,
           generation,
-          pending: new PartitionBatchBuilder(topic, partition),
+          pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
           unstored: [],
           inFlight: false,
+          extracting: false,
         };
+        // A rebuilt batch judges record times by the clock of its first attempt.
+        if (state.recoverUntil) state.pending.referenceMs = state.recoverUntil.referenceMs;
         if (state.recoverUntil) this.logger.info({ topic, partition, batch: committed.metadata }, 'rebuilding a batch that may have been stored before');
         if (generation === this.generation) this.states.set(k, state);
         return state;
@@ -139,36 +151,93 @@ export class IngestWorker {
     return loading;
   }
 
+  private newBuilder(topic: string, partition: number): PartitionBatchBuilder {
+    return new PartitionBatchBuilder(topic, partition, this.options.maxStoredMessageBytes);
+  }
+
+  /**
+   * Takes a fetched batch in runs of consecutive messages: each run is extracted as a whole (in the
+   * extraction threads) and absorbed into the pending batch, which is stored when it is full or, when
+   * it is being rebuilt, exactly at the intent's last offset.
+   */
   private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.stopping || !batch.isActive()) return;
     const state = await this.stateFor(batch.topic, batch.partition);
-    if (state.generation !== this.generation) return;
-    for (const message of batch.messages) {
+    const { messages } = batch;
+    let at = 0;
+    while (at < messages.length) {
       if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
       if (state.skipBelow !== null) {
-        if (BigInt(message.offset) < state.skipBelow) {
-          // The client may fetch from before the commit (a seek of abandonAll that outlived a
-          // rebalance, a commit that landed after the client read its position): stored already.
-          batch.markProcessed(message.offset);
-          continue;
-        }
+        // The client may fetch from before the commit (a seek of abandonAll that outlived a
+        // rebalance, a commit that landed after the client read its position): stored already.
+        const skipBelow = state.skipBelow;
+        const from = at;
+        while (at < messages.length && BigInt(messages[at]!.offset) < skipBelow) at += 1;
+        if (at > from) batch.markProcessed(messages[at - 1]!.offset);
+        if (at === messages.length) break;
         state.skipBelow = null; // offsets only grow from here on
       }
-      const recover = state.recoverUntil;
-      if (recover !== null && BigInt(message.offset) > BigInt(recover.last)) {
+      const end = this.runEnd(state, messages, at);
+      if (end === at) {
         // The intended batch had offsets that are gone now (retention): store what is left of it.
         await this.flushWithHeartbeat(state, batch, { short: true });
+        continue;
       }
-      state.pending.add(message.offset, this.extractor.extractMessage(message.value ?? Buffer.alloc(0)));
-      batch.markProcessed(message.offset);
+      const run = messages.slice(at, end);
+      // Record times are judged by the pending batch's clock; the batch is not stored before the
+      // run is in it (see flushAged), so the run lands in the batch whose clock it was judged by.
+      const referenceMs = this.options.timeWindow === undefined ? null : state.pending.reference();
+      let parts: BatchPart[];
+      state.extracting = true;
+      try {
+        parts = await this.extraction.extract(batch.topic, batch.partition, run, referenceMs);
+      } catch (error) {
+        // Nothing of the run was added: read every partition again from what is stored.
+        this.logger.error({ err: error, topic: batch.topic, partition: batch.partition }, 'extraction failed; reading again from the last commits');
+        this.abandonAll();
+        return;
+      } finally {
+        state.extracting = false;
+      }
+      if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
+      for (const part of parts) state.pending.absorb(part);
+      batch.markProcessed(run[run.length - 1]!.offset);
+      at = end;
       if (state.recoverUntil !== null) {
-        if (message.offset === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
+        if (state.pending.last === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);
       } else if (state.pending.records >= this.options.batchMaxRows) {
-        await this.flushWithHeartbeat(state, batch);
+        await this.handOver(state, batch);
       }
     }
-    const last = batch.messages.at(-1);
-    if (last) this.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+  }
+
+  /**
+   * End (exclusive) of the next run from `at`: up to the intent's last offset while a batch is being
+   * rebuilt (`at` itself when the message at `at` is past it), else as many messages as the pending
+   * batch has rows left (a message holds at least one record).
+   */
+  private runEnd(state: PartitionState, messages: SourceMessage[], at: number): number {
+    if (state.recoverUntil === null) return Math.min(messages.length, at + Math.max(1, this.options.batchMaxRows - state.pending.records));
+    const last = BigInt(state.recoverUntil.last);
+    let end = at;
+    while (end < messages.length && BigInt(messages[end]!.offset) <= last) end += 1;
+    return end;
+  }
+
+  /** Stores the pending batch and waits until it is committed (see withHeartbeat). */
+  private flushWithHeartbeat(state: PartitionState, batch: PartitionBatch, options: { short?: boolean } = {}): Promise<void> {
+    return this.withHeartbeat(batch, this.flush(state, options));
+  }
+
+  /**
+   * Hands the full pending batch to the partition's flush queue and goes on reading while it is
+   * stored, so that reading and extracting overlap with storing. A partition has at most one batch
+   * queued behind the one being stored: first wait (with heartbeats) until the queue is empty. The
+   * queue stores and commits one batch after the other, so the commits keep their order.
+   */
+  private async handOver(state: PartitionState, batch: PartitionBatch): Promise<void> {
+    if (state.unstored.length > 0) await this.withHeartbeat(batch, state.flushing);
+    if (this.owns(state)) void this.flush(state);
   }
 
   /**
@@ -176,7 +245,7 @@ export class IngestWorker {
    * or the group dropped us) ownership is in doubt: stop waiting and let the client rejoin. The
    * flush gives up at its next step, and whoever owns the partition next rebuilds it from the intent.
    */
-  private async flushWithHeartbeat(state: PartitionState, batch: PartitionBatch, options: { short?: boolean } = {}): Promise<void> {
+  private async withHeartbeat(batch: PartitionBatch, work: Promise<void>): Promise<void> {
     let beat: NodeJS.Timeout | undefined;
     const membershipLost = new Promise<void>((resolve) => {
       beat = setInterval(() => {
@@ -187,7 +256,7 @@ export class IngestWorker {
       }, 1_000);
     });
     try {
-      await Promise.race([this.flush(state, options), membershipLost]);
+      await Promise.race([work, membershipLost]);
     } finally {
       clearInterval(beat);
     }
@@ -196,7 +265,7 @@ export class IngestWorker {
   private flushAged(): void {
     const now = Date.now();
     for (const state of this.states.values()) {
-      if (state.inFlight || state.recoverUntil !== null || state.pending.records === 0) continue;
+      if (state.inFlight || state.extracting || state.recoverUntil !== null || state.pending.records === 0) continue;
       if (now - state.pending.startedAt >= this.options.batchMaxMs) void this.flush(state);
     }
   }
@@ -209,7 +278,7 @@ export class IngestWorker {
     const builder = state.pending;
     if (state.recoverUntil !== null && builder.last !== state.recoverUntil.last && options.short !== true) return state.flushing;
     const range = state.recoverUntil ?? builder.range();
-    state.pending = new PartitionBatchBuilder(state.topic, state.partition);
+    state.pending = this.newBuilder(state.topic, state.partition);
     state.recoverUntil = null;
     if (range === null) return state.flushing;
     state.unstored.push(range.first);
@@ -251,13 +320,17 @@ export class IngestWorker {
   private async storeAndCommit(state: PartitionState, builder: PartitionBatchBuilder, range: OffsetRange): Promise<void> {
     const { topic, partition } = state;
     const commitRetry = () => this.metrics.commitRetries.inc();
-    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range))))) return;
+    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range, builder.referenceMs))))) return;
 
     const stored = builder.toStoredBatch(range);
     const started = performance.now();
-    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), () => this.write(this.store, stored));
+    let result: WriteResult | void = undefined;
+    const written = await this.retry(state, 'store', () => this.metrics.storeRetries.inc(), async () => {
+      result = await this.write(this.store, stored);
+    });
     if (!written) return;
     this.metrics.insertSeconds.observe((performance.now() - started) / 1000);
+    const refusedEvents = this.takeRefused(state, builder, result);
 
     const next = (BigInt(range.last) + 1n).toString();
     let lost = false;
@@ -284,6 +357,32 @@ export class IngestWorker {
       this.metrics.records.inc({ outcome: kind, reason }, count);
       if (kind === 'dead') this.metrics.deadLetters.inc({ reason }, count);
     }
-    for (const event of stored.events) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code, event.known) });
+    for (const event of stored.events) if (!refusedEvents.has(event)) this.metrics.events.inc({ code: this.metrics.codeLabel(event.code, event.known) });
+    if (refusedEvents.size > 0) {
+      this.metrics.deadLetters.inc({ reason: 'store_rejected' }, refusedEvents.size);
+      this.metrics.storeRefusedRows.inc({ table: 'events' }, refusedEvents.size);
+    }
+  }
+
+  /**
+   * Rows the store refused for good (bad data, not an outage: retrying would never end): refused
+   * events join the batch's dead letters (reason `store_rejected`), refused request counts are
+   * counted and logged. Returns the refused events.
+   */
+  private takeRefused(state: PartitionState, builder: PartitionBatchBuilder, result: WriteResult | void): Set<StoredEvent> {
+    const refused = new Set<StoredEvent>();
+    if (!result) return refused;
+    for (const part of result.refusedEvents) {
+      this.logger.error({ topic: state.topic, partition: state.partition, rows: part.rows.length, error: part.error }, 'the store refused events; dead-lettering them');
+      for (const event of part.rows) {
+        refused.add(event);
+        builder.deadLetters.push(refusedEventLetter(event, part.error));
+      }
+    }
+    for (const part of result.refusedRequestCounts) {
+      this.logger.error({ topic: state.topic, partition: state.partition, rows: part.rows.length, error: part.error }, 'the store refused request counts; they are not stored');
+      this.metrics.storeRefusedRows.inc({ table: 'request_counts_1m' }, part.rows.length);
+    }
+    return refused;
   }
 }

@@ -13,8 +13,10 @@ export async function run(): Promise<number> {
   }
   const { settings: alerterSettings, rules: alertRules } = loadAlerterSetup();
   const store = await openStore(runtime);
-  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, ...apiLimits(config.api) });
-  const ingest = await startIngest({ config, store, logger, registry });
+  // Ingest connects and joins its group in the background (retrying while the broker is down): the
+  // API answers meanwhile, and /readyz says where ingest stands.
+  const ingest = startIngest({ config, store, logger, registry });
+  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, ...apiLimits(config.api), readiness: [{ name: 'ingest', status: () => ingest.health.status() }] });
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   const alerter = startAlerter({ store, logger, registry, settings: alerterSettings, rules: alertRules, defaultDashboardUrl: address });
   logger.info({ url: address }, 'serving');

@@ -27,6 +27,7 @@ export interface StoredEventRow {
   status: number;
   code: string;
   message: string;
+  message_truncated: boolean | number;
   params: string[];
   known: boolean | number;
   catalog_status: number;
@@ -48,8 +49,8 @@ export interface EventsPage {
   next?: EventKey;
 }
 
-export async function readEventsPage(query: QueryFn, request: { window: Window; filters: Filters; limit: number; after?: EventKey | undefined }): Promise<EventsPage> {
-  const { window, filters, limit, after } = request;
+export async function readEventsPage(query: QueryFn, request: { window: Window; filters: Filters; limit: number; after?: EventKey | undefined; maxBytes?: number }): Promise<EventsPage> {
+  const { window, filters, limit, after, maxBytes = Infinity } = request;
   const where = filterSql(filters, 'f');
   const params: Record<string, unknown> = { ...where.params, from: window.from, to: window.to, limit: limit + 1 };
   let keyset = '';
@@ -59,7 +60,7 @@ export async function readEventsPage(query: QueryFn, request: { window: Window; 
     Object.assign(params, { c_ts: after.ts, c_topic: after.topic, c_partition: after.partition, c_offset: after.offset, c_index: after.index });
   }
   const rows = await query<StoredEventRow>(
-    `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, request_id, tenant, method, path, route, operation, status, code, message, params,
+    `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, request_id, tenant, method, path, route, operation, status, code, message, message_truncated, params,
             known, catalog_status, status_mismatch, unused, description, solution, gateway, latency_ms,
             source_topic, source_partition, source_offset, source_index
      FROM events
@@ -68,11 +69,21 @@ export async function readEventsPage(query: QueryFn, request: { window: Window; 
      LIMIT {limit:UInt32}`,
     params,
   );
-  const events = rows.slice(0, limit);
+  const events = withinBytes(rows.slice(0, limit), maxBytes);
   const last = events[events.length - 1];
-  if (rows.length <= limit || !last) return { events };
+  if (rows.length <= events.length || !last) return { events };
   return {
     events,
     next: { ts: Number(last.ts_ms), topic: last.source_topic, partition: Number(last.source_partition), offset: String(last.source_offset), index: Number(last.source_index) },
   };
+}
+
+/** The first rows whose JSON adds up to at most `budget` bytes (the first row always). */
+function withinBytes<T>(rows: T[], budget: number): T[] {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(rows[i]));
+    if (i > 0 && bytes > budget) return rows.slice(0, i);
+  }
+  return rows;
 }

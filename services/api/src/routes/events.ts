@@ -1,7 +1,8 @@
 /**
  * GET /v1/events: the events themselves, newest first, a page at a time. Pages are keyset-paginated
  * on (ts, source_topic, source_partition, source_offset, source_index) descending (see cursor.ts):
- * `next_cursor` is null on the last page.
+ * `next_cursor` is null on the last page. A page also ends before EVENTS_PAGE_MAX_BYTES of rows (at
+ * least one event), with a cursor for the rest: an answer stays bounded whatever the messages hold.
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -30,6 +31,7 @@ const eventSchema = z.object({
   status: z.number().int(),
   code: z.string(),
   message: z.string(),
+  message_truncated: z.boolean().describe('true when the stored message was cut to MAX_STORED_MESSAGE_BYTES'),
   params: z.array(z.string()),
   known: z.boolean(),
   catalog_status: z.number().int(),
@@ -40,6 +42,9 @@ const eventSchema = z.object({
   gateway: z.string(),
   latency_ms: z.number().nullable(),
 });
+
+/** Bytes of rows (as JSON) one page holds at most. */
+export const EVENTS_PAGE_MAX_BYTES = 1024 * 1024;
 
 const responseSchema = z.object({
   from: isoTime,
@@ -65,7 +70,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
       const { window, filters } = scope(request, q, deps);
       const owner = queryDigest([q.from ?? null, q.to ?? null, filters]);
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, owner);
-      const page = await readEventsPage(deps.query, { window, filters, limit: q.limit, after });
+      const page = await readEventsPage(deps.query, { window, filters, limit: q.limit, after, maxBytes: EVENTS_PAGE_MAX_BYTES });
       return {
         from: iso(window.from),
         to: iso(window.to),
@@ -80,6 +85,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
           status: Number(r.status),
           code: r.code,
           message: r.message,
+          message_truncated: Boolean(r.message_truncated),
           params: r.params,
           known: Boolean(r.known),
           catalog_status: Number(r.catalog_status),

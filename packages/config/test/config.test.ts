@@ -7,7 +7,7 @@ import { loadConfig, ConfigError } from '@csbs-errors/config';
 
 test('defaults: local broker, gateway-logs, embedded store, loopback API', () => {
   const config = loadConfig({});
-  assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], topic: 'gateway-logs', groupId: 'csbs-errors', dlqTopic: 'gateway-logs.dlq', clientId: 'csbs-errors' });
+  assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], topic: 'gateway-logs', groupId: 'csbs-errors', dlqTopic: 'gateway-logs.dlq', clientId: 'csbs-errors', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000 });
   assert.deepEqual(config.clickhouse, { url: 'chdb://./data/clickhouse', cluster: undefined, retentionDays: 90 });
   assert.equal(config.api.host, '127.0.0.1');
   assert.equal(config.api.port, 8080);

@@ -76,3 +76,9 @@ export async function readEventsPage(query: QueryFn, request: { window: Window; 
     next: { ts: Number(last.ts_ms), topic: last.source_topic, partition: Number(last.source_partition), offset: String(last.source_offset), index: Number(last.source_index) },
   };
 }
+
+/** Events stored from one source topic (a replayed file has its own): one column is scanned. */
+export async function countEventsFromTopic(query: QueryFn, topic: string): Promise<number> {
+  const [row] = await query<{ n: string }>('SELECT count() AS n FROM events WHERE source_topic = {topic:String}', { topic });
+  return Number(row?.n ?? 0);
+}

@@ -1,18 +1,22 @@
 /**
- * GET /v1/alerts (services/alerter/src/api.ts) registered on a bare Fastify app over a real store with
- * fixed alert rows: firing and recent alerts with their numbers, filters, tenant scoping, and bad
- * parameters answered as application/problem+json naming the parameter.
+ * GET /v1/alerts of the query API over a real store with fixed alert rows (written by the alerter's
+ * AlertTable): firing and recent alerts with their numbers, filters, tenant scoping by token, and bad
+ * parameters (an overflowing relative time included) answered as application/problem+json naming
+ * the parameter.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ClickHouseClient } from '@csbs-errors/store';
-import { AlertTable, alertsPlugin, NOTHING_DELIVERED, type AlertRecord, type AlertState } from '@csbs-errors/alerter';
+import { AlertTable, NOTHING_DELIVERED, type AlertRecord, type AlertState } from '@csbs-errors/alerter';
+import { testApi } from './support/fixture.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 
 const NOW = Date.UTC(2026, 9, 6, 12, 0, 0);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const ADMIN_TOKEN = 'alerts-admin-token-0123456789';
+const TENANT_A_TOKEN = 'alerts-tenant-a-token-0123456789';
 
 let store: TestStore;
 let client: ClickHouseClient;
@@ -45,10 +49,7 @@ before(async () => {
   ]);
   // A later version of tenant-b's episode: it fired. Only the newest version counts.
   await table.save([record('TenantSpike', 'tenant-b', { phase: 'firing', activeAt: NOW - MINUTE, firedAt: NOW - 30_000 }, 2)]);
-  app = Fastify();
-  // The token's tenant, as the API's /v1 scope would set it (here: a test header).
-  await app.register(alertsPlugin, { store: client, now: () => NOW, tenantOf: (request) => (typeof request.headers['x-test-tenant'] === 'string' ? request.headers['x-test-tenant'] : undefined) });
-  await app.ready();
+  app = await testApi(client, { pressure: false, now: () => NOW, cache: false, tokens: [{ token: ADMIN_TOKEN }, { token: TENANT_A_TOKEN, tenant: 'tenant-a' }] });
 });
 
 after(async () => {
@@ -65,8 +66,8 @@ interface AlertsBody {
   alerts: Array<{ rule: string; labels: Record<string, string>; state: string; severity: string; active_at: string; starts_at: string | null; ends_at: string | null; latest: { count: number; baseline: number; factor: number; requests: number }; peak: { count: number } }>;
 }
 
-async function get(query: string, headers: Record<string, string> = {}) {
-  const response = await app.inject({ method: 'GET', url: `/v1/alerts${query}`, headers });
+async function get(query: string, token = ADMIN_TOKEN) {
+  const response = await app.inject({ method: 'GET', url: `/v1/alerts${query}`, headers: { authorization: `Bearer ${token}` } });
   return { status: response.statusCode, type: response.headers['content-type'], body: response.json() as AlertsBody & Record<string, unknown> };
 }
 
@@ -104,9 +105,9 @@ test('filters: state, since, rule, tenant, limit', async () => {
 });
 
 test('a tenant-scoped reader sees its tenant only, never the overall alerts, and may not ask for another', async () => {
-  const own = await get('', { 'x-test-tenant': 'tenant-a' });
+  const own = await get('', TENANT_A_TOKEN);
   assert.deepEqual(own.body.alerts.map((a) => [a.rule, a.labels.tenant]), [['TenantSpike', 'tenant-a']]);
-  const other = await get('?tenant=tenant-b', { 'x-test-tenant': 'tenant-a' });
+  const other = await get('?tenant=tenant-b', TENANT_A_TOKEN);
   assert.equal(other.status, 403);
   assert.match(String(other.type), /^application\/problem\+json/);
   assert.equal(other.body.parameter, 'tenant');
@@ -118,6 +119,8 @@ test('bad parameters: 400 application/problem+json naming the parameter', async 
     ['?limit=0', 'limit'],
     ['?limit=abc', 'limit'],
     ['?since=yesterday', 'since'],
+    ['?since=now-999999999999w', 'since'],
+    ['?since=now-99999999999999999999w', 'since'],
     ['?colour=red', 'colour'],
   ] as const) {
     const { status, type, body } = await get(query);

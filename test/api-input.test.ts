@@ -132,7 +132,8 @@ describe('bad parameters', () => {
   test('unknown paths and methods are problems too', async () => {
     await expectProblem('/v1/nothing', 404);
     const post = await app.inject({ method: 'POST', url: '/v1/errors/frequency' });
-    assert.equal(post.statusCode, 404);
+    assert.equal(post.statusCode, 405);
+    assert.equal(post.headers.allow, 'GET, HEAD');
     assert.match(String(post.headers['content-type']), /problem\+json/);
   });
 });
@@ -143,7 +144,7 @@ describe('the rest of the surface', () => {
     assert.equal(response.statusCode, 200);
     const doc = response.json() as { openapi: string; paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }>; responses?: Record<string, unknown> } }> };
     assert.match(doc.openapi, /^3\./);
-    assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/codes', '/v1/codes/{code}', '/v1/errors/frequency', '/v1/errors/rate', '/v1/errors/trend', '/v1/events']);
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/v1/alerts', '/v1/codes', '/v1/codes/{code}', '/v1/errors/frequency', '/v1/errors/rate', '/v1/errors/trend', '/v1/events', '/v1/reports/postmortem']);
     const names = (path: string) => (doc.paths[path]?.get?.parameters ?? []).map((p) => p.name).sort();
     assert.deepEqual(names('/v1/errors/frequency'), ['code', 'from', 'group_by', 'limit', 'operation', 'status', 'tenant', 'to']);
     assert.deepEqual(names('/v1/events'), ['code', 'cursor', 'from', 'limit', 'operation', 'status', 'tenant', 'to']);

@@ -8,7 +8,9 @@
  * totals and the breakdowns equal the API's answers to the same questions, a code's page opens from
  * its link and shows the API's catalog rows, counts, top values and latest events, a tenant token
  * sees its own tenant only, the page reads only rollup-backed endpoints (interval=auto) and at most
- * one page of raw events, and nothing is logged to the console. Screenshots go to test-results/.
+ * one page of raw events, a page opened without a window fits its range to the data (the page's
+ * clock pinned; a range in the URL is kept), and nothing is logged to the console. Screenshots go
+ * to test-results/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,12 +21,14 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildApi } from '@csbs-errors/api';
+import { AlertTable, NOTHING_DELIVERED } from '@csbs-errors/alerter';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient, type RequestCountRow, type StoredEvent } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import { repoRoot } from './support/cli.js';
 import { prng } from './support/fixture.js';
+import { storedEvent } from './support/events.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0001';
@@ -203,6 +207,46 @@ before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
+  // One firing and one resolved alert in the alerter's table, for the alerts panel (GET /v1/alerts).
+  const ms = (text: string) => Date.parse(text);
+  await new AlertTable(client).save([
+    {
+      rule: 'csbs-9999-spike',
+      groupKey: '',
+      labels: { code: 'CSBS.9999' },
+      severity: 'page',
+      state: {
+        phase: 'firing',
+        activeAt: ms('2026-11-19T13:50:00.000Z'),
+        firedAt: ms('2026-11-19T13:52:00.000Z'),
+        lastBreachAt: ms('2026-11-19T16:05:00.000Z'),
+        resolvedAt: null,
+        cooldownUntil: 0,
+        latest: { count: 61, requests: 2_310, baseline: 4.9, factor: 12.45, at: ms('2026-11-19T14:45:00.000Z') },
+        peak: { count: 75, requests: 2_410, baseline: 4.9, factor: 15.31, at: ms('2026-11-19T15:00:00.000Z') },
+      },
+      delivery: NOTHING_DELIVERED,
+      version: 1,
+    },
+    {
+      rule: 'csbs-3001-burst',
+      groupKey: `tenant=${TENANTS[0]!}`,
+      labels: { code: 'CSBS.3001', tenant: TENANTS[0]! },
+      severity: 'warning',
+      state: {
+        phase: 'resolved',
+        activeAt: ms('2026-11-17T09:12:00.000Z'),
+        firedAt: ms('2026-11-17T09:14:00.000Z'),
+        lastBreachAt: ms('2026-11-17T09:40:00.000Z'),
+        resolvedAt: ms('2026-11-17T09:44:00.000Z'),
+        cooldownUntil: 0,
+        latest: { count: 9, requests: 800, baseline: 6.1, factor: 1.48, at: ms('2026-11-17T09:44:00.000Z') },
+        peak: { count: 24, requests: 820, baseline: 6.1, factor: 3.93, at: ms('2026-11-17T09:25:00.000Z') },
+      },
+      delivery: NOTHING_DELIVERED,
+      version: 1,
+    },
+  ]);
   app = await buildApi({
     store: client,
     registry: createMetricsRegistry(),
@@ -211,44 +255,6 @@ before(async () => {
     tokens: [{ token: ADMIN_TOKEN }, { token: TENANT_TOKEN, tenant: TENANTS[1]! }],
     now: () => FIXTURE_END + 30 * 60_000,
     dashboard: { root: assetsDir },
-    // The alerter's endpoint answers from its own table; here a stand-in in its shape (one firing,
-    // one resolved alert) gives the panel something to show. The real endpoint: test/alerts-api.test.ts.
-    extraRoutes: [
-      async (v1) => {
-        v1.get('/v1/alerts', async () => ({
-          now: '2026-11-21T00:30:00.000Z',
-          since: FROM,
-          firing: 1,
-          pending: 0,
-          alerts: [
-            {
-              rule: 'csbs-9999-spike',
-              labels: { code: 'CSBS.9999' },
-              state: 'firing',
-              severity: 'page',
-              active_at: '2026-11-19T13:50:00.000Z',
-              starts_at: '2026-11-19T13:52:00.000Z',
-              ends_at: null,
-              last_breach_at: '2026-11-19T16:05:00.000Z',
-              latest: { count: 61, requests: 2_310, baseline: 4.9, factor: 12.45, at: '2026-11-19T14:45:00.000Z' },
-              peak: { count: 75, requests: 2_410, baseline: 4.9, factor: 15.31, at: '2026-11-19T15:00:00.000Z' },
-            },
-            {
-              rule: 'csbs-3001-burst',
-              labels: { code: 'CSBS.3001', tenant: TENANTS[0]! },
-              state: 'resolved',
-              severity: 'warning',
-              active_at: '2026-11-17T09:12:00.000Z',
-              starts_at: '2026-11-17T09:14:00.000Z',
-              ends_at: '2026-11-17T09:44:00.000Z',
-              last_breach_at: '2026-11-17T09:40:00.000Z',
-              latest: { count: 9, requests: 800, baseline: 6.1, factor: 1.48, at: '2026-11-17T09:44:00.000Z' },
-              peak: { count: 24, requests: 820, baseline: 6.1, factor: 3.93, at: '2026-11-17T09:25:00.000Z' },
-            },
-          ],
-        }));
-      },
-    ],
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({
@@ -533,6 +539,52 @@ test('a 30-day window and the range picker: rollup-backed, interval=auto, no err
     const spike = await api<Frequency>('/v1/errors/frequency', { from: '2026-11-19T12:00:00.000Z', to: '2026-11-19T18:00:00.000Z', group_by: 'code', limit: 20 });
     assert.equal((await tableRows(page, 'top-codes'))[0]?.key, 'CSBS.9999');
     assert.equal(await page.locator('[data-testid="kpi-errors"] .kpi-value').textContent(), fmt(spike.total));
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('opened without a window, the first screen fits the range to the data; a chosen range stays', async () => {
+  // Data younger than the default 24 hours, after the rest of the fixture (so no other test sees it):
+  // one tenant's last 3 minutes (as a fresh quick start has), another's last 2 hours.
+  const now = FIXTURE_END + 3 * HOUR;
+  const young = Array.from({ length: 6 }, (_, i) => storedEvent({ tenant: 'young-tenant', ts: new Date(now - 180_000 + i * 25_000).toISOString(), source_topic: 'dashboard-young', source_offset: String(i) }));
+  const recent = Array.from({ length: 8 }, (_, i) => storedEvent({ tenant: 'recent-tenant', ts: new Date(now - 2 * HOUR + i * 15 * 60_000).toISOString(), source_topic: 'dashboard-young', source_offset: String(100 + i) }));
+  await writeBatch(client, { token: 'dashboard:young', events: [...young, ...recent], requestCounts: [] });
+
+  const { page, context, errors, requests } = await openPage({ token: ADMIN_TOKEN });
+  try {
+    // The page's clock: presets resolve against it, and the API reads absolute windows only.
+    await page.clock.setFixedTime(now);
+    const open = async (path: string) => {
+      // After the first, only the hash changes: wait for the render that follows, not the last one.
+      const mark = await page.evaluate(() => (globalThis as unknown as InPage).document.querySelector('main')?.dataset.ready ?? null);
+      await page.goto(`${base}/${path}`);
+      await ready(page, mark);
+      return {
+        range: await page.getByLabel('Time range').inputValue(),
+        from: await page.locator('[data-testid="window-from"]').getAttribute('datetime'),
+        to: await page.locator('[data-testid="window-to"]').getAttribute('datetime'),
+        errors: await page.locator('[data-testid="kpi-errors"] .kpi-value').textContent(),
+      };
+    };
+    const at = (ms: number) => new Date(ms).toISOString();
+
+    const fresh = await open('#/?tenant=young-tenant');
+    assert.deepEqual(fresh, { range: '15m', from: at(now - 15 * 60_000), to: at(now), errors: fmt(young.length) });
+    assert.match(page.url(), /#\/\?range=15m&tenant=young-tenant$/, 'the chosen range is in the URL');
+    const trend = requests.filter((u) => u.includes('/v1/errors/trend')).at(-1);
+    assert.equal(new URL(trend!).searchParams.get('from'), at(now - 15 * 60_000), 'the chart spans the 15 minutes');
+
+    assert.deepEqual(await open('#/?tenant=recent-tenant'), { range: '6h', from: at(now - 6 * HOUR), to: at(now), errors: fmt(recent.length) });
+    // A range in the URL is the user's: kept, however young the data.
+    assert.equal((await open('#/?range=24h&tenant=young-tenant')).range, '24h');
+    assert.equal((await open('#/?range=1h&tenant=recent-tenant')).range, '1h');
+    // The whole store is older than the default window: the default.
+    const everything = await open('#/');
+    assert.equal(everything.range, '24h');
+    assert.match(page.url(), /#\/\?range=24h$/);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -3,15 +3,14 @@
  * its totals, code counts, tenants, operations and error rate equal what /v1/errors/frequency and
  * /v1/errors/rate answer for the same window and filters (windows whose edges cut minutes, hours and
  * days); unknown codes and status mismatches equal the fixture's own; the route
- * GET /v1/reports/postmortem on a bare Fastify app answers the same report, as JSON or markdown,
+ * GET /v1/reports/postmortem of the query API answers the same report, as JSON or markdown,
  * with problems that name the bad parameter; alerts come from the alerter's table when there is one.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { extraApiRoutes } from '../services/cli/src/api-routes.js';
-import { buildReport, clientQuery, postmortemRoutes, type Filters, type PostmortemReport } from '@csbs-errors/report';
+import type { FastifyInstance } from 'fastify';
+import { buildReport } from '@csbs-errors/report';
+import { BATCH_QUERY_LIMITS, boundQuery, type Filters, type PostmortemReport, type QueryFn } from '@csbs-errors/query';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import { loadFixture, select, testApi } from './support/fixture.js';
@@ -20,17 +19,20 @@ const NOW = Date.parse('2026-11-21T00:00:00.000Z');
 let store: TestStore;
 let client: ClickHouseClient;
 let api: FastifyInstance;
+/** The API with tokens: an all-tenants one and one confined to t-beta. */
 let route: FastifyInstance;
+let read: QueryFn;
+const ADMIN_TOKEN = 'report-admin-token-0123456789';
+const BETA_TOKEN = 'report-beta-token-0123456789';
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
 before(async () => {
   store = await storeForTests();
   client = await openTestStore(store);
   await loadFixture(client);
   api = await testApi(client, { pressure: false, now: () => NOW });
-  route = Fastify();
-  route.setValidatorCompiler(validatorCompiler);
-  route.setSerializerCompiler(serializerCompiler);
-  await route.register(postmortemRoutes, { store: client, now: () => NOW, tenantOf: (request) => (request.headers['x-test-tenant'] as string | undefined) });
+  read = boundQuery(client, BATCH_QUERY_LIMITS);
+  route = await testApi(client, { pressure: false, now: () => NOW, tokens: [{ token: ADMIN_TOKEN }, { token: BETA_TOKEN, tenant: 't-beta' }] });
 });
 
 after(async () => {
@@ -81,7 +83,7 @@ interface Frequency {
 }
 
 async function report(c: Case): Promise<PostmortemReport> {
-  return buildReport({ query: clientQuery(client), window: { from: at(c.from), to: at(c.to) }, filters: filtersOf(c), now: () => NOW });
+  return buildReport({ query: read, window: { from: at(c.from), to: at(c.to) }, filters: filtersOf(c), now: () => NOW });
 }
 
 describe('the report equals the API', () => {
@@ -155,16 +157,16 @@ test('unknown codes, the catalog rows of a code and the resources come from the 
   assert.deepEqual(r.resources.find((k) => k.kind === 'failed action')?.top.map((t) => t.value).sort(), ['backup', 'replication', 'restore']);
 });
 
-describe('GET /v1/reports/postmortem on a bare Fastify app', () => {
+describe('GET /v1/reports/postmortem', () => {
   const c = CASES[1]!;
 
   test('answers the report as JSON and as markdown', async () => {
-    const json = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}` });
+    const json = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}`, headers: as(ADMIN_TOKEN) });
     assert.equal(json.statusCode, 200);
     assert.match(String(json.headers['content-type']), /^application\/json/);
     assert.deepEqual(json.json(), JSON.parse(JSON.stringify(await report(c))));
 
-    const md = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c, { format: 'md' })}` });
+    const md = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c, { format: 'md' })}`, headers: as(ADMIN_TOKEN) });
     assert.equal(md.statusCode, 200);
     assert.match(String(md.headers['content-type']), /^text\/markdown/);
     for (const heading of ['# Postmortem', '## Summary', '## Timeline', '## Top codes', '## Unknown codes', '## Status mismatches', '## Tenants hit', '## Operations hit', '## Resources hit', '## Compared with the previous window']) {
@@ -179,13 +181,15 @@ describe('GET /v1/reports/postmortem on a bare Fastify app', () => {
       ['from=2026-11-19T00:00:00Z&to=2026-11-18T00:00:00Z', 'from'],
       ['from=2026-01-01T00:00:00Z&to=2026-11-18T00:00:00Z', 'from'],
       ['to=soon', 'to'],
+      ['from=now-999999999999w', 'from'],
+      ['to=now-99999999999999999999d', 'to'],
       ['format=pdf', 'format'],
       ['status=99', 'status'],
       ['limit=0', 'limit'],
       ['colour=red', 'colour'],
     ];
     for (const [query, parameter] of cases) {
-      const response = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${query}` });
+      const response = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${query}`, headers: as(ADMIN_TOKEN) });
       assert.equal(response.statusCode, 400, query);
       assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
       const body = response.json() as { status: number; parameter: string; detail: string };
@@ -195,35 +199,31 @@ describe('GET /v1/reports/postmortem on a bare Fastify app', () => {
   });
 
   test('a request confined to a tenant sees that tenant only', async () => {
-    const confined = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}`, headers: { 'x-test-tenant': 't-beta' } });
+    const confined = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}`, headers: as(BETA_TOKEN) });
     assert.equal(confined.statusCode, 200);
     const body = confined.json() as PostmortemReport;
     assert.deepEqual(body.filters.tenant, ['t-beta']);
     assert.deepEqual(body.tenants.entries.map((e) => e.tenant), ['t-beta']);
     assert.equal(body.summary.errors, select(at(c.from), at(c.to), { tenant: ['t-beta'] }).length);
 
-    const other = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}&tenant=t-alpha`, headers: { 'x-test-tenant': 't-beta' } });
+    const other = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}&tenant=t-alpha`, headers: as(BETA_TOKEN) });
     assert.equal(other.statusCode, 403);
     assert.equal((other.json() as { parameter: string }).parameter, 'tenant');
   });
 });
 
-test('the route registers into the query API as the CLI wires it: documented, with the API\'s problems', async () => {
-  const app = await testApi(client, { pressure: false, now: () => NOW, extraRoutes: extraApiRoutes });
-  try {
-    const c = CASES[1]!;
-    const response = await app.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(c)}` });
-    assert.equal(response.statusCode, 200);
-    assert.equal((response.json() as PostmortemReport).summary.errors, (await report(c)).summary.errors);
-    const bad = await app.inject({ method: 'GET', url: '/v1/reports/postmortem?from=2026-11-19T00:00:00Z&to=yesterday' });
-    assert.equal(bad.statusCode, 400);
-    assert.deepEqual(bad.json(), { type: 'about:blank', title: 'Invalid parameter', status: 400, detail: 'to: expected an ISO-8601 instant or a relative time such as now-1h', parameter: 'to' });
-    const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
-    const names = spec.paths['/v1/reports/postmortem']?.get?.parameters?.map((p) => p.name).sort();
-    assert.deepEqual(names, ['code', 'format', 'from', 'limit', 'operation', 'status', 'tenant', 'to']);
-  } finally {
-    await app.close();
-  }
+test('the route is documented in the API\'s OpenAPI description and answers the API\'s problems', async () => {
+  const spec = (await route.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
+  const names = spec.paths['/v1/reports/postmortem']?.get?.parameters?.map((p) => p.name).sort();
+  assert.deepEqual(names, ['code', 'format', 'from', 'limit', 'operation', 'status', 'tenant', 'to']);
+  const unauthenticated = await route.inject({ method: 'GET', url: `/v1/reports/postmortem?${params(CASES[1]!)}` });
+  assert.equal(unauthenticated.statusCode, 401);
+  const bad = await route.inject({ method: 'GET', url: '/v1/reports/postmortem?from=2026-11-19T00:00:00Z&to=yesterday', headers: as(ADMIN_TOKEN) });
+  assert.equal(bad.statusCode, 400);
+  const { instance, detail, ...problem } = bad.json() as { instance: string; detail: string };
+  assert.match(instance, /^urn:csbs-errors:request:/);
+  assert.match(detail, /^to: expected an ISO-8601 instant or a relative time/);
+  assert.deepEqual(problem, { type: 'urn:csbs-errors:problem:invalid-parameter', title: 'Invalid parameter', status: 400, code: 'ERR_INVALID_PARAMETER', parameter: 'to', invalid_params: [{ name: 'to', reason: detail.slice('to: '.length) }] });
 });
 
 describe('alerts fired', () => {
@@ -278,7 +278,7 @@ describe('alerts fired', () => {
         ['', 'resolved', '2026-11-19T09:00:00.000Z', '2026-11-19T09:30:00.000Z'],
       ],
     );
-    const beta = await buildReport({ query: clientQuery(client), window: { from: at(c.from), to: at(c.to) }, filters: { tenant: ['t-beta'], code: [], status: [], operation: [] }, now: () => NOW });
+    const beta = await buildReport({ query: read, window: { from: at(c.from), to: at(c.to) }, filters: { tenant: ['t-beta'], code: [], status: [], operation: [] }, now: () => NOW });
     assert.deepEqual(beta.timeline.alerts.items.map((a) => a.tenant), ['t-beta']);
     assert.match(beta.timeline.alerts.note ?? '', /alerts over all tenants are left out/);
   });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PostmortemReport } from '@csbs-errors/report';
+import type { PostmortemReport } from '@csbs-errors/query';
 import { runCli } from './support/cli.js';
 import { openTestStore, storeForTests, type TestStore } from './support/store.js';
 

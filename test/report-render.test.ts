@@ -5,22 +5,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDefaultCatalog } from '@csbs-errors/catalog';
-import { placeholderKinds, renderMarkdown, resolveWindow, WindowError, type PostmortemReport } from '@csbs-errors/report';
+import { placeholderKinds, renderMarkdown } from '@csbs-errors/report';
+import { InvalidParameter, MAX_REPORT_WINDOW_MS, resolveWindow, type PostmortemReport, type Window } from '@csbs-errors/query';
 
 const NOW = Date.parse('2026-11-21T10:20:30.456Z');
 
-test('a window is [from, to), at most 31 days, its parameters named when wrong', () => {
-  assert.deepEqual(resolveWindow({ from: 'now-1h', to: 'now' }, NOW), { from: NOW - 3_600_000, to: NOW });
-  assert.deepEqual(resolveWindow({}, NOW), { from: NOW - 86_400_000, to: NOW });
+const reportWindow = (query: { from?: string; to?: string }, now: number): Window => resolveWindow(query, now, MAX_REPORT_WINDOW_MS);
+
+test('a window is [from, to), at most 31 days, its parameters named when wrong (overflowing relative times too)', () => {
+  assert.deepEqual(reportWindow({ from: 'now-1h', to: 'now' }, NOW), { from: NOW - 3_600_000, to: NOW });
+  assert.deepEqual(reportWindow({}, NOW), { from: NOW - 86_400_000, to: NOW });
   const wrong: Array<[{ from?: string; to?: string }, string, RegExp]> = [
     [{ from: 'later' }, 'from', /ISO-8601/],
     [{ to: 'soon' }, 'to', /ISO-8601/],
     [{ from: 'now', to: 'now-1h' }, 'from', /before to/],
     [{ from: 'now-32d' }, 'from', /31 days/],
     [{ to: '1999-01-01' }, 'to', /2000-01-01/],
+    [{ from: 'now-999999999999w' }, 'from', /2000-01-01/],
+    [{ from: 'now-999999999999999s' }, 'from', /2000-01-01/],
+    [{ to: 'now-9999999999999999999999w' }, 'to', /ISO-8601/],
   ];
   for (const [query, parameter, message] of wrong) {
-    assert.throws(() => resolveWindow(query, NOW), (error: unknown) => error instanceof WindowError && error.parameter === parameter && message.test(error.message));
+    assert.throws(() => reportWindow(query, NOW), (error: unknown) => error instanceof InvalidParameter && error.parameter === parameter && message.test(error.message));
   }
 });
 

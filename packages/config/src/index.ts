@@ -8,6 +8,15 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535); // 0: any free port (tests)
 const positiveInt = z.coerce.number().int().positive();
 
+/** A whole number where 0 turns the feature off (an empty value is an error, not 0). */
+const countOrOff = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number (0 turns it off)')
+    .transform(Number)
+    .pipe(z.number().int().max(max, `at most ${max}`));
+
 const csv = z
   .string()
   .transform((s) => s.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
@@ -51,6 +60,8 @@ const envSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),
+  API_RATE_LIMIT_PER_MINUTE: countOrOff(1_000_000).default(600),
+  API_CACHE_TTL_MS: countOrOff(3_600_000).default(1_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -58,7 +69,15 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   kafka: { brokers: string[]; topic: string; groupId: string; dlqTopic: string; clientId: string };
   clickhouse: { url: string; cluster: string | undefined; retentionDays: number };
-  api: { host: string; port: number; tokens: ApiToken[] };
+  api: {
+    host: string;
+    port: number;
+    tokens: ApiToken[];
+    /** Requests a minute per token (per client address without tokens); 0: no limit. */
+    rateLimitPerMinute: number;
+    /** How long an identical query's answer is reused; 0: no answer cache. */
+    cacheTtlMs: number;
+  };
   ingest: { batchMaxRows: number; batchMaxMs: number; partitionsConcurrency: number; maxMessageBytes: number; servicePattern: RegExp };
   logLevel: Env['LOG_LEVEL'];
 }
@@ -112,7 +131,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       clientId: env.KAFKA_CLIENT_ID,
     },
     clickhouse: { url: env.CLICKHOUSE_URL, cluster: env.CLICKHOUSE_CLUSTER, retentionDays: env.RETENTION_DAYS },
-    api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env) },
+    api: { host: env.HOST, port: env.PORT, tokens: loadTokens(env), rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE, cacheTtlMs: env.API_CACHE_TTL_MS },
     ingest: {
       batchMaxRows: env.INGEST_BATCH_MAX_ROWS,
       batchMaxMs: env.INGEST_BATCH_MAX_MS,

@@ -24,6 +24,16 @@ test('values from the environment are parsed and the DLQ follows the topic', () 
   assert.equal(config.ingest.batchMaxRows, 10);
 });
 
+test('API rate limit and answer cache lifetime: defaults, 0 turns them off, bad values are named', () => {
+  assert.deepEqual([loadConfig({}).api.rateLimitPerMinute, loadConfig({}).api.cacheTtlMs], [600, 1_000]);
+  const off = loadConfig({ API_RATE_LIMIT_PER_MINUTE: '0', API_CACHE_TTL_MS: '0' });
+  assert.deepEqual([off.api.rateLimitPerMinute, off.api.cacheTtlMs], [0, 0]);
+  assert.equal(loadConfig({ API_RATE_LIMIT_PER_MINUTE: ' 120 ' }).api.rateLimitPerMinute, 120);
+  for (const [name, value] of [['API_RATE_LIMIT_PER_MINUTE', ''], ['API_RATE_LIMIT_PER_MINUTE', '-1'], ['API_RATE_LIMIT_PER_MINUTE', '1.5'], ['API_CACHE_TTL_MS', 'soon'], ['API_CACHE_TTL_MS', '3600001']] as const) {
+    assert.throws(() => loadConfig({ [name]: value }), new RegExp(`\\b${name}: `), `${name}=${value}`);
+  }
+});
+
 test('every bad variable is named in one error', () => {
   assert.throws(
     () => loadConfig({ PORT: 'eighty', KAFKA_BROKERS: 'nohostport', CLICKHOUSE_URL: 'mysql://x', SERVICE_PATTERN: '(' }),

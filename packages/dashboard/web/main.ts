@@ -5,14 +5,14 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { getToken, setToken } from './api.js';
+import { apiGet, getToken, setToken, type Frequency } from './api.js';
 import type { Chart } from './charts.js';
 import { renderCode } from './code.js';
 import type { ViewContext } from './context.js';
 import { h } from './dom.js';
 import { fmtDuration, fmtTime } from './format.js';
 import { renderOverview } from './overview.js';
-import { FILTER_FIELDS, PRESETS, formatHash, linkTo, parseHash, resolveWindow, type Route } from './state.js';
+import { DEFAULT_PRESET, FILTER_FIELDS, PRESETS, fittingPreset, formatHash, linkTo, namesWindow, parseHash, resolveWindow, scopeParams, type Route } from './state.js';
 
 const features = new Set((document.querySelector<HTMLMetaElement>('meta[name="csbs-features"]')?.content ?? '').split(/\s+/).filter(Boolean));
 
@@ -107,6 +107,7 @@ document.querySelector<HTMLAnchorElement>('a.skip')?.addEventListener('click', (
 // ---- routing ---------------------------------------------------------------------------------
 
 let current: { abort: AbortController; charts: Chart[] } | undefined;
+let renders = 0;
 let lastRoute: Route = parseHash(location.hash);
 
 function navigate(route: Route) {
@@ -196,12 +197,13 @@ async function render() {
   } finally {
     if (current?.abort === abort) {
       main.setAttribute('aria-busy', 'false');
-      main.dataset.ready = String(Date.now());
+      // A count, not a time: it changes with every render whatever the clock does.
+      main.dataset.ready = String(++renders);
     }
   }
 }
 
-window.addEventListener('hashchange', () => void render());
+window.addEventListener('hashchange', () => void show());
 
 rangeSelect.addEventListener('change', () => {
   const route = parseHash(location.hash);
@@ -268,6 +270,35 @@ tokenDialog.addEventListener('close', () => {
   void render();
 });
 
+/**
+ * The preset that fits the data the route shows: the first error of the longest preset (by status, a
+ * handful of rollup-backed groups) decides. Any failure (no token yet, a slow store) keeps the default.
+ */
+async function fittedPreset(route: Route): Promise<string> {
+  const now = Date.now();
+  const longest = resolveWindow({ ...route, preset: PRESETS.at(-1)!.id }, now);
+  const filters = route.view === 'code' && route.code ? { ...route.filters, code: [route.code] } : route.filters;
+  try {
+    const freq = await apiGet<Frequency>('/v1/errors/frequency', { ...scopeParams(longest, filters), group_by: 'status', limit: 100 }, AbortSignal.timeout(5_000));
+    const first = freq.groups.map((g) => Date.parse(g.first_seen)).filter((t) => !Number.isNaN(t));
+    return fittingPreset(first.length > 0 ? Math.min(...first) : undefined, now);
+  } catch {
+    return DEFAULT_PRESET;
+  }
+}
+
+/** Renders the URL's view; a URL without a window first gets the fitting one written into it. */
+async function show() {
+  const hash = location.hash;
+  if (!namesWindow(hash)) {
+    const route = parseHash(hash);
+    const preset = await fittedPreset(route);
+    // The user may have moved on meanwhile: their URL wins.
+    if (location.hash !== hash) return;
+    history.replaceState(null, '', formatHash({ ...route, preset }));
+  }
+  await render();
+}
+
 updateTokenButton();
-if (!location.hash.startsWith('#/')) history.replaceState(null, '', formatHash(lastRoute));
-void render();
+void show();

@@ -3,7 +3,8 @@
  *   #/?range=24h                                      overview, last 24 hours (the default)
  *   #/?from=2026-11-14T00:00:00.000Z&to=...           overview, a fixed window
  *   #/code/CSBS.9999?range=7d&tenant=t-alpha          one code, filtered
- * Filters (tenant, status, operation, code; repeatable) go to every API request.
+ * Filters (tenant, status, operation, code; repeatable) go to every API request. Opened without a
+ * window, the page picks the smallest preset up to the default that covers the data (fittingPreset).
  */
 export const PRESETS = [
   { id: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
@@ -53,6 +54,24 @@ export function parseHash(hash: string): Route {
     route.preset = PRESETS.some((p) => p.id === preset) ? (preset as string) : DEFAULT_PRESET;
   }
   return route;
+}
+
+/** Whether the URL names a window (a range, or from and to): then it is the user's, never replaced. */
+export function namesWindow(hash: string): boolean {
+  const params = new URLSearchParams(hash.replace(/^#/, '').split('?', 2)[1] ?? '');
+  return params.has('range') || (params.has('from') && params.has('to'));
+}
+
+/**
+ * The smallest preset, up to the default, whose window reaches back to the first data: a store a few
+ * minutes old shows those minutes over 15 minutes, not squeezed at the edge of 24 hours. No data, or
+ * data older than the default window: the default.
+ */
+export function fittingPreset(firstSeen: number | undefined, now = Date.now()): string {
+  if (firstSeen === undefined) return DEFAULT_PRESET;
+  const end = PRESETS.findIndex((p) => p.id === DEFAULT_PRESET);
+  const fits = PRESETS.slice(0, end + 1).find((p) => resolveWindow({ view: 'overview', preset: p.id, filters: emptyFilters() }, now).from <= firstSeen);
+  return fits?.id ?? DEFAULT_PRESET;
 }
 
 export function formatHash(route: Route): string {

@@ -1,15 +1,23 @@
-/** Builds the postmortem report of a window: every section's queries, then the report object. */
+/** Builds the postmortem report of a window: every section's reads (@csbs-errors/query), then the report object. */
 import { loadDefaultCatalog, type Catalog } from '@csbs-errors/catalog';
-import { queryAlerts } from './alerts.js';
-import { queryBreakdown } from './breakdown.js';
-import { compare, queryCodeCounts, queryStatusCounts, queryUnknownCodes, statusMismatches, topCodes } from './codes.js';
-import type { PostmortemReport } from './model.js';
-import type { QueryFn } from './query.js';
+import {
+  iso,
+  queryAlerts,
+  queryBreakdown,
+  queryCodeCounts,
+  queryFirstAndLast,
+  queryPeakMinute,
+  querySeries,
+  queryStatusCounts,
+  querySummary,
+  queryUnknownCodes,
+  type Filters,
+  type PostmortemReport,
+  type QueryFn,
+  type Window,
+} from '@csbs-errors/query';
+import { compare, statusMismatches, topCodes } from './codes.js';
 import { queryResources } from './resources.js';
-import type { Filters } from './sql.js';
-import { querySummary } from './summary.js';
-import { queryFirstAndLast, queryPeakMinute, querySeries } from './timeline.js';
-import { iso, type Window } from './window.js';
 
 export interface ReportLimits {
   /** Codes listed in top codes (the rest summed into `other`). */

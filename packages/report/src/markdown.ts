@@ -1,5 +1,5 @@
 /** The report as a markdown document: the same sections and numbers as the JSON, for humans. */
-import type { Breakdown, CodeEntry, EventRef, PostmortemReport, ResourceKind } from './model.js';
+import type { Breakdown, CodeEntry, EventRef, PostmortemReport, ResourceKind } from '@csbs-errors/query';
 import { RESOURCE_KINDS } from './resources.js';
 
 export function renderMarkdown(report: PostmortemReport): string {

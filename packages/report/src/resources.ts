@@ -5,10 +5,7 @@
  * server, status). The catalog is the vendor's data, so the naming lives here, next to its use.
  */
 import type { Catalog } from '@csbs-errors/catalog';
-import type { ResourceKind } from './model.js';
-import type { QueryFn } from './query.js';
-import { eventsWhere, type Filters } from './sql.js';
-import type { Window } from './window.js';
+import { queryResourceKinds, type Filters, type PlaceholderKinds, type QueryFn, type ResourceKind, type Window } from '@csbs-errors/query';
 
 const NOUNS: ReadonlyArray<[RegExp, string]> = [
   [/quota exceeded for resources/gi, 'quota'],
@@ -58,7 +55,7 @@ function lastNoun(text: string): string | undefined {
 }
 
 /** `code|catalog status|placeholder index (1-based)` → kind, for every catalog row. */
-function kindTable(catalog: Catalog): { keys: string[]; kinds: string[] } {
+function kindTable(catalog: Catalog): PlaceholderKinds {
   const keys: string[] = [];
   const kinds: string[] = [];
   for (const row of catalog.rows) {
@@ -70,40 +67,8 @@ function kindTable(catalog: Catalog): { keys: string[]; kinds: string[] } {
   return { keys, kinds };
 }
 
-interface Row {
-  kind: string;
-  value: string;
-  n: string;
-  codes: string[];
-  distinct_values: string;
-  kind_n: string;
-}
-
 export async function queryResources(query: QueryFn, catalog: Catalog, window: Window, filters: Filters, perKind: number): Promise<ResourceKind[]> {
-  const where = eventsWhere(window, filters);
-  const table = kindTable(catalog);
-  const rows = await query<Row>(
-    `SELECT kind, value, n, codes, count() OVER (PARTITION BY kind) AS distinct_values, sum(n) OVER (PARTITION BY kind) AS kind_n
-     FROM (
-       SELECT transform(concat(code, '|', toString(catalog_status), '|', toString(idx)), {r_keys:Array(String)}, {r_kinds:Array(String)}, 'value') AS kind,
-              value, count() AS n, arraySort(groupUniqArray(code)) AS codes
-       FROM (SELECT code, catalog_status, params FROM events WHERE ${where.sql} AND known AND notEmpty(params))
-       ARRAY JOIN params AS value, arrayEnumerate(params) AS idx
-       GROUP BY kind, value
-     )
-     ORDER BY kind_n DESC, kind, n DESC, value
-     LIMIT {per_kind:UInt32} BY kind`,
-    { ...where.params, r_keys: table.keys, r_kinds: table.kinds, per_kind: perKind },
-  );
-  const kinds = new Map<string, ResourceKind>();
-  for (const row of rows) {
-    let entry = kinds.get(row.kind);
-    if (entry === undefined) {
-      entry = { kind: row.kind, values: Number(row.distinct_values), count: Number(row.kind_n), top: [] };
-      kinds.set(row.kind, entry);
-    }
-    entry.top.push({ kind: row.kind, value: row.value, count: Number(row.n), codes: row.codes });
-  }
+  const kinds = await queryResourceKinds(query, kindTable(catalog), window, filters, perKind);
   // Resources (ids) first, then the attributes; each by events.
-  return [...kinds.values()].sort((a, b) => Number(RESOURCE_KINDS.has(b.kind)) - Number(RESOURCE_KINDS.has(a.kind)) || b.count - a.count || a.kind.localeCompare(b.kind));
+  return kinds.sort((a, b) => Number(RESOURCE_KINDS.has(b.kind)) - Number(RESOURCE_KINDS.has(a.kind)) || b.count - a.count || a.kind.localeCompare(b.kind));
 }

@@ -17,6 +17,7 @@ const ENGINE = /\bENGINE = (\w*MergeTree)\b/;
 const ORDER_BY = /\bORDER BY \(?([^)\n]+)\)?/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\b/;
+export const INSERT_SELECT = /^INSERT INTO (\w+)\s+SELECT\b/;
 
 export class ClusterSchemaError extends Error {
   override name = 'ClusterSchemaError';
@@ -52,5 +53,8 @@ ENGINE = Distributed(${cluster}, currentDatabase(), ${name}${LOCAL_SUFFIX}, city
   }
   const alter = ALTER_TABLE.exec(statement);
   if (alter?.[1]) return [statement.replace(ALTER_TABLE, `ALTER TABLE ${alter[1]}${LOCAL_SUFFIX} ${onCluster}`)];
+  // A backfill (INSERT ... SELECT) runs once, not on every node: it reads and writes the
+  // Distributed tables, which shard its rows like any insert.
+  if (INSERT_SELECT.test(statement)) return [statement];
   throw new ClusterSchemaError(`no cluster form for the statement: ${statement.slice(0, 80)}`);
 }

@@ -8,7 +8,6 @@ export { alertLabels, noticeFor, dashboardLink } from './notices.js';
 export { Evaluator, type EvaluatorOptions, type TransitionEvent } from './evaluator.js';
 export { Lease, type LeaseOptions } from './lease.js';
 export { AlerterMetrics } from './metrics.js';
-export { alertsPlugin, type AlertsPluginOptions } from './api.js';
 export { backtest, replayGroup, replayRule, toWouldBeAlert, evaluationTimes, newestCompleteMinute, DEFAULT_SETTLE_MS, type Episode, type WouldBeAlert } from './backtest.js';
 export { loadAlerterSettings, alerterEnvSchema, AlerterConfigError, type AlerterSettings } from './env.js';
 export { startAlerter, type RunningAlerter, type StartAlerterOptions } from './service.js';

@@ -1,9 +1,10 @@
 /**
- * Per-minute error and request series for a rule, read from the rollups: error_counts_1m (the rule's
- * codes) and request_counts_1m (all requests to the service), per tenant when the rule groups by
- * tenant. Only the minute ranges the detector will read are queried.
+ * Per-minute error and request series for a rule, read through @csbs-errors/query: the rule's codes'
+ * errors and all requests to the service, per tenant when the rule groups by tenant. Only the minute
+ * ranges the detector will read are queried.
  */
 import type { ClickHouseClient } from '@csbs-errors/store';
+import { boundQuery, readMinuteCounts, type MinuteRange } from '@csbs-errors/query';
 import { SparseSeries, sampleWindowEnds, paramsOf, type MinuteSeries } from './detect.js';
 import type { Rule } from './rules.js';
 
@@ -12,11 +13,7 @@ export interface GroupSeries {
   series: MinuteSeries;
 }
 
-/** Epoch minutes [fromMinute, toMinute). */
-export interface MinuteRange {
-  fromMinute: number;
-  toMinute: number;
-}
+export type { MinuteRange };
 
 /** The minute ranges one evaluation of `rule` reads when its newest complete minute is `endMinute`. */
 export function rangesFor(rule: Rule, endMinute: number): MinuteRange[] {
@@ -38,57 +35,20 @@ export function rangesFor(rule: Rule, endMinute: number): MinuteRange[] {
   return ranges;
 }
 
-interface CountRow {
-  m: number | string;
-  tenant?: string;
-  n: number | string;
-}
-
 export async function loadSeries(store: ClickHouseClient, rule: Rule, ranges: readonly MinuteRange[]): Promise<GroupSeries[]> {
   const byTenant = rule.groupBy.includes('tenant');
-  const params: Record<string, unknown> = { codes: rule.codes };
-  const conditions = ranges.map((range, i) => {
-    params[`f${i}`] = range.fromMinute * 60;
-    params[`t${i}`] = range.toMinute * 60;
-    return `(minute >= toDateTime({f${i}:UInt32}, 'UTC') AND minute < toDateTime({t${i}:UInt32}, 'UTC'))`;
-  });
-  const inRanges = conditions.length > 0 ? `(${conditions.join(' OR ')})` : '0';
-  const groupColumns = byTenant ? 'm, tenant' : 'm';
-  const [errorRows, requestRows] = await Promise.all([
-    rows<CountRow>(
-      store,
-      `SELECT intDiv(toUnixTimestamp(minute), 60) AS m${byTenant ? ', tenant' : ''}, sum(count) AS n
-       FROM error_counts_1m WHERE code IN {codes:Array(String)} AND ${inRanges} GROUP BY ${groupColumns}`,
-      params,
-    ),
-    rows<CountRow>(
-      store,
-      `SELECT intDiv(toUnixTimestamp(minute), 60) AS m${byTenant ? ', tenant' : ''}, sum(requests) AS n
-       FROM request_counts_1m WHERE ${inRanges} GROUP BY ${groupColumns}`,
-      params,
-    ),
-  ]);
+  const counts = await readMinuteCounts(boundQuery(store), { codes: rule.codes, ranges, byTenant });
   const groups = new Map<string, SparseSeries>();
-  const groupOf = (row: CountRow) => {
-    const key = byTenant ? (row.tenant ?? '') : '';
-    let series = groups.get(key);
+  for (const row of counts.errors) {
+    let series = groups.get(row.tenant);
     if (!series) {
       series = new SparseSeries();
-      groups.set(key, series);
+      groups.set(row.tenant, series);
     }
-    return series;
-  };
-  for (const row of errorRows) groupOf(row).addErrors(Number(row.m), Number(row.n));
-  // Requests only matter for groups that have errors: a tenant without any is never a spike.
-  for (const row of requestRows) {
-    const key = byTenant ? (row.tenant ?? '') : '';
-    groups.get(key)?.addRequests(Number(row.m), Number(row.n));
+    series.addErrors(row.minute, row.count);
   }
+  // Requests only matter for groups that have errors: a tenant without any is never a spike.
+  for (const row of counts.requests) groups.get(row.tenant)?.addRequests(row.minute, row.count);
   if (!byTenant && !groups.has('')) groups.set('', new SparseSeries());
   return [...groups.entries()].map(([key, series]): GroupSeries => ({ labels: byTenant ? { tenant: key } : {}, series }));
 }
-
-async function rows<T>(store: ClickHouseClient, query: string, query_params: Record<string, unknown>): Promise<T[]> {
-  return (await store.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
-}
-

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ApiToken } from '@csbs-errors/config';
-import type { Principal } from './filters.js';
+import type { Principal } from './params.js';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 

@@ -10,6 +10,7 @@
  * could only move the position inside the caller's own filters (a tenant token's tenant is forced).
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { ParameterError } from './problem.js';
 
 export interface CursorKey {
@@ -19,6 +20,22 @@ export interface CursorKey {
   offset: string;
   index: number;
 }
+
+/** [body, check value]: what the client holds, base64url-encoded. */
+const cursorEnvelope = z.tuple([z.string(), z.string()]);
+
+const uint32 = z.number().int().min(0).max(0xffffffff);
+
+/** [version, ts, topic, partition, offset, index, query digest], as encodeCursor writes it. */
+const cursorBody = z.tuple([
+  z.literal(1),
+  z.number().int().min(0).max(4_102_444_800_000),
+  z.string(),
+  uint32,
+  z.string().refine((offset) => /^\d{1,20}$/.test(offset) && BigInt(offset) <= 0xffffffffffffffffn),
+  uint32,
+  z.string(),
+]);
 
 const check = (body: string) => createHash('sha256').update(`csbs-errors/cursor/v1\n${body}`).digest('base64url').slice(0, 16);
 
@@ -40,21 +57,21 @@ export function decodeCursor(text: string, query: string): CursorKey {
   } catch {
     throw bad('not a cursor from this API');
   }
-  if (!Array.isArray(outer) || outer.length !== 2 || typeof outer[0] !== 'string' || typeof outer[1] !== 'string') throw bad('not a cursor from this API');
-  const [body, sum] = outer as [string, string];
+  const sealed = cursorEnvelope.safeParse(outer);
+  if (!sealed.success) throw bad('not a cursor from this API');
+  const [body, sum] = sealed.data;
   if (check(body) !== sum) throw bad('the cursor was altered');
-  const fields = JSON.parse(body) as unknown[];
-  const [version, ts, topic, partition, offset, index, owner] = fields;
-  if (
-    version !== 1 ||
-    typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 || ts > 4_102_444_800_000 ||
-    typeof topic !== 'string' ||
-    typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > 0xffffffff ||
-    typeof offset !== 'string' || !/^\d{1,20}$/.test(offset) || BigInt(offset) > 0xffffffffffffffffn ||
-    typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 0xffffffff
-  ) {
+  // The check value only proves the body came from whoever knows the scheme, not what it holds:
+  // a body that is not ours (null, wrong types) is a 400 like any other bad cursor.
+  let fields: unknown;
+  try {
+    fields = JSON.parse(body);
+  } catch {
     throw bad('not a cursor from this API');
   }
+  const parsed = cursorBody.safeParse(fields);
+  if (!parsed.success) throw bad('not a cursor from this API');
+  const [, ts, topic, partition, offset, index, owner] = parsed.data;
   if (owner !== query) throw bad('the cursor belongs to a query with other filters; start again without cursor');
   return { ts, topic, partition, offset, index };
 }

@@ -2,13 +2,12 @@ import type { ClickHouseClient } from '@csbs-errors/store';
 import type { Catalog } from '@csbs-errors/catalog';
 import type { Logger, Registry } from '@csbs-errors/observability';
 import type { ApiToken } from '@csbs-errors/config';
-import { ApiProblem } from './problem.js';
-import type { Rollup } from './filters.js';
+import type { QueryFn, Rollup } from '@csbs-errors/query';
 
 export interface ApiDeps {
   store: ClickHouseClient;
-  /** Runs a read query with bound parameters, a time limit and a row cap. */
-  query<T>(sql: string, params: Record<string, unknown>): Promise<T[]>;
+  /** Runs a read query with bound parameters, a time limit and a row cap (@csbs-errors/query's boundQuery). */
+  query: QueryFn;
   registry: Registry;
   logger: Logger;
   tokens: ApiToken[];
@@ -17,72 +16,4 @@ export interface ApiDeps {
   rollups: readonly Rollup[];
   /** The clock for relative times and default windows (tests pin it). */
   now: () => number;
-}
-
-export interface QueryLimits {
-  /** Seconds a query may run. */
-  maxExecutionSeconds: number;
-  /** Rows a query may return (every endpoint also caps its answer with LIMIT, well under this). */
-  maxResultRows: number;
-}
-
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxExecutionSeconds: 10, maxResultRows: 200_000 };
-
-export interface QueryCache {
-  /** How long an answer is reused for the same SQL and parameters. */
-  ttlMs: number;
-  /** Answers kept at most (oldest dropped first). */
-  maxEntries: number;
-}
-
-export const DEFAULT_QUERY_CACHE: QueryCache = { ttlMs: 1_000, maxEntries: 500 };
-
-/**
- * A short-lived cache in front of the store, keyed by the SQL text and its bound parameters (which
- * hold the window and the token's tenant, so one tenant never sees another's answer). Identical
- * queries in flight at the same time share one execution; failures are not kept. With relative
- * windows resolved to the second, a dashboard polled by many clients costs one query per second.
- */
-export function cachedQuery(run: ApiDeps['query'], cache: QueryCache): ApiDeps['query'] {
-  const entries = new Map<string, { expires: number; value: Promise<unknown[]> }>();
-  return <T>(sql: string, params: Record<string, unknown>): Promise<T[]> => {
-    const key = `${sql}\u0000${JSON.stringify(params)}`;
-    const now = Date.now();
-    const hit = entries.get(key);
-    if (hit && hit.expires > now) return hit.value as Promise<T[]>;
-    if (hit) entries.delete(key);
-    const value = run<T>(sql, params);
-    entries.set(key, { expires: now + cache.ttlMs, value });
-    value.catch(() => entries.delete(key));
-    while (entries.size > cache.maxEntries) {
-      const oldest = entries.keys().next().value;
-      if (oldest === undefined) break;
-      entries.delete(oldest);
-    }
-    return value;
-  };
-}
-
-/**
- * The limits travel in each query's own SETTINGS clause, not as client settings: the embedded
- * engine (chdb) applies client settings with SET on its one session, where they would stay and
- * reach every later query of the process, the ingest worker's included. Every API query is a single
- * top-level SELECT (unions only inside FROM), so the clause applies to all of it.
- */
-export function boundQuery(store: ClickHouseClient, limits: QueryLimits = DEFAULT_QUERY_LIMITS) {
-  const seconds = Number(limits.maxExecutionSeconds);
-  const rows = Math.floor(Number(limits.maxResultRows));
-  if (!(seconds > 0) || !(rows > 0)) throw new Error('query limits must be positive numbers');
-  const settings = `\nSETTINGS max_execution_time = ${seconds}, max_result_rows = ${rows}, result_overflow_mode = 'throw'`;
-  return async <T>(sql: string, params: Record<string, unknown>): Promise<T[]> => {
-    try {
-      const result = await store.query({ query: `${sql}${settings}`, query_params: params, format: 'JSONEachRow' });
-      return await result.json<T>();
-    } catch (error) {
-      const type = (error as { type?: unknown }).type;
-      if (type === 'TIMEOUT_EXCEEDED') throw new ApiProblem(503, 'Query too slow', `the query ran past its time limit of ${seconds} s; narrow the window or the filters`);
-      if (type === 'TOO_MANY_ROWS_OR_BYTES') throw new ApiProblem(422, 'Answer too large', 'the answer would exceed the row cap; narrow the window or the filters, or lower limit');
-      throw error;
-    }
-  };
 }

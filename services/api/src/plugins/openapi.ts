@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
-import { problemResponsesFor } from '../problem.js';
+import { problemResponsesFor, problemTypesMarkdown } from '../problem.js';
 import { skipOverride } from './skip-override.js';
 
 type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
@@ -18,7 +18,8 @@ export const openapiPlugin = skipOverride(async (app: FastifyInstance, options: 
         description: [
           'CSBS error frequency, trends, error rates, the error catalog with observed counts, and the events themselves.',
           'Windows are [from, to): ISO-8601 instants (UTC unless an offset is given) or relative times such as now-24h; default the last 24 h.',
-          'Every invalid or unknown parameter is a 400 application/problem+json that names it.',
+          'Every error answer is application/problem+json (RFC 9457) with a stable `code` and a `type` URI per problem; every invalid or unknown parameter is a 400 that names it (`parameter`, `invalid_params`). The problem types:',
+          problemTypesMarkdown(),
           options.tokens ? 'This server requires `Authorization: Bearer <token>` on /v1; a tenant token sees its tenant only.' : 'This server runs without tokens (loopback only).',
         ].join('\n\n'),
       },

@@ -5,8 +5,8 @@
  * CSBS.9009 (403 "User is unverified." and 400 "The backup or replication space after reduction
  * cannot be less than the used space."), none for an unknown code. Each row has its own `count`: the
  * events matched to that row, told apart by the row's HTTP status, which every event stores as
- * `catalog_status`. The code's `count`, `first_seen`, `last_seen` and `top_tenants` come from the
- * rollups; the per-row counts and `top_params` need the raw events.
+ * `catalog_status`. The code's `count`, `first_seen`, `last_seen`, `top_tenants` and per-row counts
+ * come from the rollups; `top_params` need the raw events (@csbs-errors/query's readObservedCodes).
  *
  * A catalog code never seen answers with count 0; an unknown code seen in traffic (ever, by the
  * caller's tenant) answers too; anything else is a 404.
@@ -14,8 +14,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CatalogRow } from '@csbs-errors/catalog';
-import { DT, commonQuery, errorCountsSource, filterSql, type Filters, type Window } from '../filters.js';
+import { codeEverSeen, readObservedCodes, type ObservedCode } from '@csbs-errors/query';
 import { ApiProblem } from '../problem.js';
+import { commonQuery } from '../params.js';
 import type { ApiDeps } from '../deps.js';
 import { iso, isoTime, scope } from './common.js';
 
@@ -58,63 +59,8 @@ const oneResponse = codeSchema.extend({ from: isoTime, to: isoTime });
 
 type CodeInfo = z.infer<typeof codeSchema>;
 
-interface Observed {
-  count: number;
-  first: number;
-  last: number;
-  tenants: Array<{ tenant: string; count: number }>;
-  byCatalogStatus: Map<number, number>;
-  params: Array<{ params: string[]; count: number }>;
-}
-
-/** Counts, first/last seen, top tenants, per-row counts and top params per code, for the window. */
-async function observe(deps: ApiDeps, window: Window, filters: Filters, topN: number): Promise<Map<string, Observed>> {
-  const source = errorCountsSource(window, filters, { keys: ['code', 'tenant'], seen: true, prefix: 'o', rollups: deps.rollups });
-  const raw = filterSql(filters, 'r');
-  const rawParams = { ...raw.params, r_from: window.from, r_to: window.to, top: topN };
-  const rawWindow = `ts >= ${DT('r_from')} AND ts < ${DT('r_to')} AND ${raw.sql}`;
-  const [tenantRows, rowRows, paramRows] = await Promise.all([
-    deps.query<{ code: string; tenant: string; n: string; total: string; first_ms: string; last_ms: string }>(
-      `SELECT code, tenant, n, sum(n) OVER (PARTITION BY code) AS total,
-              toUnixTimestamp64Milli(min(fs) OVER (PARTITION BY code)) AS first_ms, toUnixTimestamp64Milli(max(ls) OVER (PARTITION BY code)) AS last_ms
-       FROM (SELECT code, tenant, sum(count) AS n, min(first_seen) AS fs, max(last_seen) AS ls FROM (${source.sql}) GROUP BY code, tenant HAVING n > 0)
-       ORDER BY code, n DESC, tenant
-       LIMIT {top:UInt32} BY code`,
-      { ...source.params, top: topN },
-    ),
-    deps.query<{ code: string; catalog_status: number; n: string }>(
-      `SELECT code, catalog_status, count() AS n FROM events WHERE ${rawWindow} GROUP BY code, catalog_status`,
-      rawParams,
-    ),
-    deps.query<{ code: string; params: string[]; n: string }>(
-      `SELECT code, params, count() AS n FROM events WHERE ${rawWindow} AND notEmpty(params)
-       GROUP BY code, params ORDER BY code, n DESC, params LIMIT {top:UInt32} BY code`,
-      rawParams,
-    ),
-  ]);
-  const observed = new Map<string, Observed>();
-  const entry = (code: string) => {
-    let e = observed.get(code);
-    if (e === undefined) {
-      e = { count: 0, first: 0, last: 0, tenants: [], byCatalogStatus: new Map(), params: [] };
-      observed.set(code, e);
-    }
-    return e;
-  };
-  for (const row of tenantRows) {
-    const e = entry(row.code);
-    e.count = Number(row.total);
-    e.first = Number(row.first_ms);
-    e.last = Number(row.last_ms);
-    e.tenants.push({ tenant: row.tenant, count: Number(row.n) });
-  }
-  for (const row of rowRows) entry(row.code).byCatalogStatus.set(Number(row.catalog_status), Number(row.n));
-  for (const row of paramRows) entry(row.code).params.push({ params: row.params, count: Number(row.n) });
-  return observed;
-}
-
 /** One code's answer: catalog rows (each with the events matched to it) and what was observed. */
-function describe(code: string, rows: readonly CatalogRow[], seen: Observed | undefined): CodeInfo {
+function describe(code: string, rows: readonly CatalogRow[], seen: ObservedCode | undefined): CodeInfo {
   // Events of a known code carry the status of their matched row; a status no row has (not expected)
   // is attributed to the first row, so that the rows always add up to the code's count.
   const perRow = rows.map(() => 0);
@@ -127,8 +73,8 @@ function describe(code: string, rows: readonly CatalogRow[], seen: Observed | un
     known: rows.length > 0,
     rows: rows.map((r, i) => ({ status: r.status, template: r.template, description: r.description, solution: r.solution, unused: r.unused, count: perRow[i] ?? 0 })),
     count: seen?.count ?? 0,
-    first_seen: seen && seen.count > 0 ? iso(seen.first) : null,
-    last_seen: seen && seen.count > 0 ? iso(seen.last) : null,
+    first_seen: seen && seen.count > 0 ? iso(seen.firstMs) : null,
+    last_seen: seen && seen.count > 0 ? iso(seen.lastMs) : null,
     top_tenants: seen?.tenants ?? [],
     top_params: seen?.params ?? [],
   };
@@ -151,7 +97,7 @@ export const codesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
     async (request) => {
       const q = request.query;
       const { window, filters } = scope(request, q, deps);
-      const observed = await observe(deps, window, filters, q.top);
+      const observed = await readObservedCodes(deps.query, { window, filters, top: q.top, rollups: deps.rollups });
       const wanted = filters.code.length > 0 ? new Set(filters.code) : undefined;
       const codes = new Set<string>([...deps.catalog.codes, ...observed.keys()]);
       const list = [...codes]
@@ -180,13 +126,11 @@ export const codesRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       const code = request.params.code;
       const { window, filters } = scope(request, { ...request.query, code: [] }, deps);
       const scoped = { ...filters, code: [code] };
-      const observed = await observe(deps, window, scoped, request.query.top);
+      const observed = await readObservedCodes(deps.query, { window, filters: scoped, top: request.query.top, rollups: deps.rollups });
       const rows = rowsOf(code);
       const seen = observed.get(code);
       if (rows.length === 0 && (seen?.count ?? 0) === 0) {
-        const tenant = filterSql({ tenant: filters.tenant, code: [code], status: [], operation: [] }, 'x');
-        const ever = await deps.query<{ one: number }>(`SELECT 1 AS one FROM events WHERE ${tenant.sql} LIMIT 1`, tenant.params);
-        if (ever.length === 0) throw new ApiProblem(404, 'Not found', `code: ${code} is not in the catalog and was never seen`, 'code');
+        if (!(await codeEverSeen(deps.query, code, filters.tenant))) throw new ApiProblem('ERR_UNKNOWN_CODE', `code: ${code} is not in the catalog and was never seen`, { parameter: 'code' });
       }
       return { from: iso(window.from), to: iso(window.to), ...describe(code, rows, seen) };
     },

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DT, commonQuery, filterSql } from '../filters.js';
+import { readEventsPage } from '@csbs-errors/query';
 import { decodeCursor, encodeCursor, queryDigest } from '../cursor.js';
+import { commonQuery } from '../params.js';
 import type { ApiDeps } from '../deps.js';
 import { iso, isoTime, scope } from './common.js';
 
@@ -47,14 +48,6 @@ const responseSchema = z.object({
   next_cursor: z.string().nullable().describe('pass as cursor for the next (older) page; null on the last page'),
 });
 
-interface Row extends Omit<z.infer<typeof eventSchema>, 'ts'> {
-  ts_ms: string;
-  source_topic: string;
-  source_partition: number;
-  source_offset: string;
-  source_index: number;
-}
-
 export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get(
     '/v1/events',
@@ -72,34 +65,11 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
       const { window, filters } = scope(request, q, deps);
       const owner = queryDigest([q.from ?? null, q.to ?? null, filters]);
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, owner);
-      const where = filterSql(filters, 'f');
-      const params: Record<string, unknown> = { ...where.params, from: window.from, to: window.to, limit: q.limit + 1 };
-      let keyset = '';
-      if (after) {
-        keyset = `AND ts <= ${DT('c_ts')}
-          AND (ts, source_topic, source_partition, source_offset, source_index) < (${DT('c_ts')}, {c_topic:String}, {c_partition:UInt32}, {c_offset:UInt64}, {c_index:UInt32})`;
-        Object.assign(params, { c_ts: after.ts, c_topic: after.topic, c_partition: after.partition, c_offset: after.offset, c_index: after.index });
-      }
-      const rows = await deps.query<Row>(
-        `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, request_id, tenant, method, path, route, operation, status, code, message, params,
-                known, catalog_status, status_mismatch, unused, description, solution, gateway, latency_ms,
-                source_topic, source_partition, source_offset, source_index
-         FROM events
-         WHERE ts >= ${DT('from')} AND ts < ${DT('to')} AND ${where.sql} ${keyset}
-         ORDER BY ts DESC, source_topic DESC, source_partition DESC, source_offset DESC, source_index DESC
-         LIMIT {limit:UInt32}`,
-        params,
-      );
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      const next =
-        rows.length > q.limit && last
-          ? encodeCursor({ ts: Number(last.ts_ms), topic: last.source_topic, partition: Number(last.source_partition), offset: String(last.source_offset), index: Number(last.source_index) }, owner)
-          : null;
+      const page = await readEventsPage(deps.query, { window, filters, limit: q.limit, after });
       return {
         from: iso(window.from),
         to: iso(window.to),
-        events: page.map((r) => ({
+        events: page.events.map((r) => ({
           ts: iso(Number(r.ts_ms)),
           request_id: r.request_id,
           tenant: r.tenant,
@@ -120,7 +90,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
           gateway: r.gateway,
           latency_ms: r.latency_ms === null ? null : Number(r.latency_ms),
         })),
-        next_cursor: next,
+        next_cursor: page.next ? encodeCursor(page.next, owner) : null,
       };
     },
   );

@@ -1,13 +1,15 @@
 /**
  * GET /v1/errors/frequency: counts per group for the window, with share, the previous window of the
- * same length, change and first/last seen. Read from the rollups (partial edge minutes from the raw
- * events), the current and the previous window in one pass over each source table.
+ * same length, change and first/last seen (@csbs-errors/query's readFrequency: the smallest rollups
+ * able to answer, partial edge minutes from the raw events, both windows in one query).
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ParameterError, commonQuery, groupByParam, windowedCounts } from '../filters.js';
+import { readFrequency } from '@csbs-errors/query';
+import { ParameterError } from '../problem.js';
+import { commonQuery, groupByParam } from '../params.js';
 import type { ApiDeps } from '../deps.js';
-import { groupKeySchema, groupOf, iso, isoTime, scope } from './common.js';
+import { groupKeySchema, iso, isoTime, scope } from './common.js';
 
 const querySchema = z
   .object({
@@ -35,20 +37,6 @@ const responseSchema = z.object({
   other: z.object({ count: z.number().int(), groups: z.number().int() }).optional().describe('groups beyond limit, summed'),
 });
 
-interface Row {
-  code?: string;
-  status?: number;
-  tenant?: string;
-  operation?: string;
-  n: string;
-  pn: string;
-  first_ms: string;
-  last_ms: string;
-  total: string;
-  previous_total: string;
-  groups: string;
-}
-
 export const frequencyRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get(
     '/v1/errors/frequency',
@@ -66,55 +54,26 @@ export const frequencyRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps)
       const { window, filters } = scope(request, q, deps);
       const keys = q.group_by;
       if (keys.length === 0) throw new ParameterError('group_by', 'name at least one of code, status, tenant, operation');
-      const previous = { from: window.from - (window.to - window.from), to: window.from };
-      const source = windowedCounts([window, previous], filters, { keys, seen: true, prefix: 'w', rollups: deps.rollups });
-      const k = keys.join(', ');
-      const rows = await deps.query<Row>(
-        `SELECT * FROM (
-           SELECT ${k}, n, pn, first_ms, last_ms, sum(n) OVER () AS total, sum(pn) OVER () AS previous_total, countIf(n > 0) OVER () AS groups
-           FROM (
-             SELECT ${k}, sumIf(count, w = 0) AS n, sumIf(count, w = 1) AS pn,
-                    toUnixTimestamp64Milli(minIf(first_seen, w = 0)) AS first_ms, toUnixTimestamp64Milli(maxIf(last_seen, w = 0)) AS last_ms
-             FROM (${source.sql})
-             GROUP BY ${k}
-           )
-         )
-         WHERE n > 0
-         ORDER BY n DESC, ${k}
-         LIMIT {limit:UInt32}`,
-        { ...source.params, limit: q.limit },
-      );
-      const total = rows[0] ? Number(rows[0].total) : 0;
-      const previousTotal = rows[0] ? Number(rows[0].previous_total) : await previousOnly(deps, windowedCounts([previous], filters, { keys: [], prefix: 'p', rollups: deps.rollups }));
-      const groups = rows.map((row) => {
-        const count = Number(row.n);
-        const previousCount = Number(row.pn);
-        return {
-          ...groupOf(row as unknown as Record<string, unknown>, keys),
-          count,
-          share: total > 0 ? count / total : 0,
-          previous_count: previousCount,
-          change: previousCount > 0 ? (count - previousCount) / previousCount : null,
-          first_seen: iso(Number(row.first_ms)),
-          last_seen: iso(Number(row.last_ms)),
-        };
-      });
+      const answer = await readFrequency(deps.query, { window, filters, keys, limit: q.limit, rollups: deps.rollups });
+      const { total } = answer;
+      const groups = answer.groups.map((g) => ({
+        ...g.key,
+        count: g.count,
+        share: total > 0 ? g.count / total : 0,
+        previous_count: g.previousCount,
+        change: g.previousCount > 0 ? (g.count - g.previousCount) / g.previousCount : null,
+        first_seen: iso(g.firstMs),
+        last_seen: iso(g.lastMs),
+      }));
       const shown = groups.reduce((sum, g) => sum + g.count, 0);
-      const groupCount = rows[0] ? Number(rows[0].groups) : 0;
       return {
         from: iso(window.from),
         to: iso(window.to),
         total,
-        previous_total: previousTotal,
+        previous_total: answer.previousTotal,
         groups,
-        ...(groupCount > groups.length ? { other: { count: total - shown, groups: groupCount - groups.length } } : {}),
+        ...(answer.groupCount > groups.length ? { other: { count: total - shown, groups: answer.groupCount - groups.length } } : {}),
       };
     },
   );
 };
-
-/** The previous window's total when the current one is empty (no row carried it). */
-async function previousOnly(deps: ApiDeps, source: { sql: string; params: Record<string, unknown> }): Promise<number> {
-  const [row] = await deps.query<{ n: string }>(`SELECT sum(count) AS n FROM (${source.sql})`, source.params);
-  return row ? Number(row.n) : 0;
-}

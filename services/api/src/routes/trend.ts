@@ -6,19 +6,14 @@
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ParameterError, commonQuery, errorCountsSource, groupByParam } from '../filters.js';
-import { INTERVALS, INTERVAL_NAMES, autoInterval, bucketCount, floorTo, type IntervalName } from '../time.js';
+import { INTERVAL_NAMES, MAX_BUCKETS, floorTo, readTrend, resolveInterval, type IntervalName } from '@csbs-errors/query';
+import { ParameterError } from '../problem.js';
+import { commonQuery, groupByParam, intervalParam } from '../params.js';
 import type { ApiDeps } from '../deps.js';
-import { groupKeySchema, groupOf, iso, isoTime, scope } from './common.js';
+import { groupKeySchema, iso, isoTime, scope } from './common.js';
 
-/** Buckets per series, and buckets × series, that one answer may hold. */
-export const MAX_BUCKETS = 2_000;
+/** Buckets × series that one answer may hold. */
 export const MAX_POINTS = 100_000;
-
-export const intervalParam = z
-  .enum(['auto', ...INTERVAL_NAMES] as [IntervalName | 'auto', ...Array<IntervalName | 'auto'>])
-  .default('auto')
-  .describe(`bucket width; auto picks the finest that keeps a series at or under 300 buckets`);
 
 const querySchema = z
   .object({
@@ -42,24 +37,6 @@ const responseSchema = z.object({
   ),
 });
 
-/** Resolves `interval` for a window, or a 400 naming it. */
-export function resolveInterval(name: IntervalName | 'auto', from: number, to: number): { name: IntervalName; step: number; buckets: number } {
-  const resolved = name === 'auto' ? autoInterval(from, to) : name;
-  const step = INTERVALS[resolved];
-  const buckets = bucketCount(from, to, step);
-  if (buckets > MAX_BUCKETS) throw new ParameterError('interval', `${resolved} gives ${buckets} buckets for this window; at most ${MAX_BUCKETS}: choose a wider interval or a shorter window`);
-  return { name: resolved, step, buckets };
-}
-
-interface Row {
-  code?: string;
-  status?: number;
-  tenant?: string;
-  operation?: string;
-  points: Array<[number | string, number | string]>;
-  total: string;
-}
-
 export const trendRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   app.get(
     '/v1/errors/trend',
@@ -80,35 +57,8 @@ export const trendRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       if (keys.length > 0 && interval.buckets * q.limit > MAX_POINTS) {
         throw new ParameterError('limit', `${interval.buckets} buckets × ${q.limit} series exceeds ${MAX_POINTS} points; lower limit, widen the interval or shorten the window`);
       }
-      const source = errorCountsSource(window, filters, { keys, bucketMs: interval.step, prefix: 's', rollups: deps.rollups });
-      const k = keys.join(', ');
-      // One row per series, its non-empty buckets as [bucket, count] pairs; the top `limit` series by count.
-      const rows = await deps.query<Row>(
-        `SELECT ${keys.length > 0 ? `${k}, ` : ''}groupArray((bucket, n)) AS points, sum(n) AS total
-         FROM (SELECT ${keys.length > 0 ? `${k}, ` : ''}bucket, sum(count) AS n FROM (${source.sql}) GROUP BY ${keys.length > 0 ? `${k}, ` : ''}bucket HAVING n > 0)
-         ${keys.length > 0 ? `GROUP BY ${k}` : ''}
-         ORDER BY total DESC${keys.length > 0 ? `, ${k}` : ''}
-         LIMIT {limit:UInt32}`,
-        { ...source.params, limit: keys.length > 0 ? q.limit : 1 },
-      );
-
+      const series = await readTrend(deps.query, { window, filters, keys, interval, limit: q.limit, rollups: deps.rollups });
       const first = floorTo(window.from, interval.step);
-      const series = rows
-        .filter((row) => Number(row.total) > 0)
-        .map((row) => {
-          const counts = new Array<number>(interval.buckets).fill(0);
-          let count = 0;
-          for (const [bucket, n] of row.points) {
-            const at = (Number(bucket) * 1000 - first) / interval.step;
-            if (at >= 0 && at < interval.buckets) {
-              counts[at] = (counts[at] ?? 0) + Number(n);
-              count += Number(n);
-            }
-          }
-          return { key: groupOf(row as unknown as Record<string, unknown>, keys), count, counts };
-        });
-      // Without group_by there is always the one series of all errors, zeros included.
-      if (keys.length === 0 && series.length === 0) series.push({ key: {}, count: 0, counts: new Array<number>(interval.buckets).fill(0) });
       return {
         from: iso(window.from),
         to: iso(window.to),

@@ -1,6 +1,5 @@
 /** `csbs-errors api`: the query API alone (stateless; run as many as needed against a server). */
-import { buildApi } from '@csbs-errors/api';
-import { extraApiRoutes } from '../api-routes.js';
+import { apiLimits, buildApi } from '@csbs-errors/api';
 import { isLoopback, loadRuntime, onShutdown, openStore } from '../runtime.js';
 
 export async function run(): Promise<number> {
@@ -11,7 +10,7 @@ export async function run(): Promise<number> {
     return 2;
   }
   const store = await openStore(runtime);
-  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, extraRoutes: extraApiRoutes });
+  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, ...apiLimits(config.api) });
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   process.stdout.write(`csbs-errors API on ${address}\n`);
   onShutdown(logger, async () => {

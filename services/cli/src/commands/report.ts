@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { WindowError, buildReport, clientQuery, renderMarkdown, resolveWindow, type Filters } from '@csbs-errors/report';
+import { buildReport, renderMarkdown } from '@csbs-errors/report';
+import { BATCH_QUERY_LIMITS, InvalidParameter, MAX_REPORT_WINDOW_MS, boundQuery, resolveWindow, type Filters } from '@csbs-errors/query';
 import { commandRuntime, openCommandStore } from '../store-command.js';
 
 const USAGE = `usage: csbs-errors report --from T --to T [options]
@@ -59,9 +60,9 @@ export async function run(args: string[]): Promise<number> {
   if (!options.success) return usageError(options.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`).join('; '));
   let window;
   try {
-    window = resolveWindow({ from: values.from, to: values.to }, Date.now());
+    window = resolveWindow({ from: values.from, to: values.to }, Date.now(), MAX_REPORT_WINDOW_MS);
   } catch (error) {
-    if (error instanceof WindowError) return usageError(`--${error.message}`);
+    if (error instanceof InvalidParameter) return usageError(`--${error.message}`);
     throw error;
   }
   const filters: Filters = { tenant: [...new Set(values.tenant)], code: values.code, status: options.data.status, operation: values.operation };
@@ -70,7 +71,7 @@ export async function run(args: string[]): Promise<number> {
   const store = await openCommandStore(runtime, 'report');
   if (store === undefined) return 1;
   try {
-    const report = await buildReport({ query: clientQuery(store), window, filters, limits: { codes: options.data.limit } });
+    const report = await buildReport({ query: boundQuery(store, BATCH_QUERY_LIMITS), window, filters, limits: { codes: options.data.limit } });
     process.stdout.write(options.data.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderMarkdown(report));
     return 0;
   } finally {

@@ -1,7 +1,6 @@
 /** `csbs-errors serve`: ingest worker, API and alert evaluator in one process (one process owns an embedded store). */
 import { startIngest } from '@csbs-errors/ingest';
-import { buildApi } from '@csbs-errors/api';
-import { extraApiRoutes } from '../api-routes.js';
+import { apiLimits, buildApi } from '@csbs-errors/api';
 import { startAlerter } from '@csbs-errors/alerter';
 import { isLoopback, loadAlerterSetup, loadRuntime, onShutdown, openStore } from '../runtime.js';
 
@@ -14,7 +13,7 @@ export async function run(): Promise<number> {
   }
   const { settings: alerterSettings, rules: alertRules } = loadAlerterSetup();
   const store = await openStore(runtime);
-  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, extraRoutes: extraApiRoutes });
+  const api = await buildApi({ store, registry, logger, tokens: config.api.tokens, ...apiLimits(config.api) });
   const ingest = await startIngest({ config, store, logger, registry });
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   const alerter = startAlerter({ store, logger, registry, settings: alerterSettings, rules: alertRules, defaultDashboardUrl: address });

@@ -1,8 +1,8 @@
 /** Tenants and operations hit: errors per group, its distinct codes and its most frequent code. */
 import type { Breakdown } from './model.js';
-import type { QueryFn } from './query.js';
-import { eventsWhere, type Filters } from './sql.js';
-import type { Window } from './window.js';
+import type { QueryFn } from '../runner.js';
+import { eventsWhere } from './sql.js';
+import type { Filters, Window } from '../window.js';
 
 export type BreakdownField = 'tenant' | 'operation';
 

@@ -1,8 +1,9 @@
 /** The summary: totals of the window and the previous one, distinct counts, and the error rate. */
 import type { Summary } from './model.js';
-import type { QueryFn } from './query.js';
-import { eventsWhere, inWindow, requestsWhere, type Filters } from './sql.js';
-import { iso, minuteWindow, previousWindow, type Window } from './window.js';
+import type { QueryFn } from '../runner.js';
+import { eventsWhere, inWindow, requestsWhere } from './sql.js';
+import { minuteWindow, previousWindow, type Filters, type Window } from '../window.js';
+import { iso } from '../time.js';
 
 interface TotalsRow {
   errors: string;

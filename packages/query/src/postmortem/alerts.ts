@@ -4,9 +4,9 @@
  * store without that table (the alerter never ran on it) gets an empty section that says so.
  */
 import type { AlertEntry, AlertsSection } from './model.js';
-import type { QueryFn } from './query.js';
-import type { Filters } from './sql.js';
-import { iso, type Window } from './window.js';
+import type { QueryFn } from '../runner.js';
+import type { Filters, Window } from '../window.js';
+import { iso } from '../time.js';
 
 const MAX_ALERTS = 100;
 

@@ -4,7 +4,7 @@
  * counts equal what GET /v1/errors/frequency answers for the same window and filters.
  * Times are ISO-8601 UTC with milliseconds.
  */
-import type { Filters } from './sql.js';
+import type { Filters } from '../window.js';
 
 export interface ReportWindow {
   from: string;

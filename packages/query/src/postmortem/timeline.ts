@@ -1,8 +1,9 @@
 /** The timeline: first and last error, the busiest minute, and errors per bucket over the window. */
 import type { EventRef, PeakMinute, SeriesPoint } from './model.js';
-import type { QueryFn } from './query.js';
-import { eventsWhere, type Filters } from './sql.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, iso, type Window } from './window.js';
+import type { QueryFn } from '../runner.js';
+import { eventsWhere } from './sql.js';
+import type { Filters, Window } from '../window.js';
+import { DAY_MS, INTERVALS, INTERVAL_NAMES, bucketCount, iso } from '../time.js';
 
 interface EventRow {
   ts_ms: string;
@@ -46,21 +47,13 @@ export async function queryPeakMinute(query: QueryFn, window: Window, filters: F
   return { minute: iso(Number(row.minute_s) * 1000), errors: Number(row.errors), top_code: row.top_code, top_code_errors: Number(row.top_code_errors) };
 }
 
-/** Bucket widths for the series, finest first; the first that keeps it at or under MAX_POINTS wins. */
-const INTERVALS: ReadonlyArray<[string, number]> = [
-  ['1m', MINUTE_MS],
-  ['5m', 5 * MINUTE_MS],
-  ['15m', 15 * MINUTE_MS],
-  ['1h', HOUR_MS],
-  ['6h', 6 * HOUR_MS],
-  ['1d', DAY_MS],
-];
+/** The report's series: the finest of the API's intervals (finest first) that keeps it at or under MAX_POINTS buckets. */
 const MAX_POINTS = 72;
 
 export function seriesInterval(window: Window): [string, number] {
-  for (const interval of INTERVALS) {
-    const [, step] = interval;
-    if ((Math.floor((window.to - 1) / step) - Math.floor(window.from / step) + 1) <= MAX_POINTS) return interval;
+  for (const name of INTERVAL_NAMES) {
+    const step = INTERVALS[name];
+    if (bucketCount(window.from, window.to, step) <= MAX_POINTS) return [name, step];
   }
   return ['1d', DAY_MS];
 }

@@ -1,7 +1,16 @@
-/** Time parameters: ISO-8601 instants or relative expressions such as `now`, `now-24h`, `now-15m`. */
-const RELATIVE = /^now(?:-(\d+)(s|m|h|d|w))?$/;
+/**
+ * Time parameters: ISO-8601 instants or relative expressions such as `now`, `now-24h`, `now-15m`,
+ * read the same way by every parameter that takes a time (from, to, since, ...).
+ */
+import { InvalidParameter } from './errors.js';
+
+const RELATIVE = /^now(?:-(\d{1,15})(s|m|h|d|w))?$/;
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Instants a time parameter may name: far enough for any store, near enough for every engine type. */
+export const EARLIEST_MS = Date.UTC(2000, 0, 1);
+export const LATEST_MS = Date.UTC(2100, 0, 1);
 
 /** Milliseconds since the epoch, or null when the text is neither ISO-8601 nor relative. */
 export function parseInstant(text: string, now: number): number | null {
@@ -15,6 +24,17 @@ export function parseInstant(text: string, now: number): number | null {
   const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10;
   const ms = Date.parse(hasOffset ? text : `${text.length === 10 ? `${text}T00:00:00` : text.replace(' ', 'T')}Z`);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * The time parameter `parameter`, or an InvalidParameter naming it: unreadable, or outside
+ * [2000-01-01, 2100-01-01] (so that `now-999999999999w` is a bad parameter, never a failed query).
+ */
+export function parseTimeParameter(parameter: string, text: string, now: number): number {
+  const ms = parseInstant(text, now);
+  if (ms === null) throw new InvalidParameter(parameter, 'expected an ISO-8601 instant or a relative time such as now-1h');
+  if (!Number.isFinite(ms) || ms < EARLIEST_MS || ms > LATEST_MS) throw new InvalidParameter(parameter, 'must lie between 2000-01-01 and 2100-01-01');
+  return ms;
 }
 
 export const MINUTE_MS = 60_000;
@@ -40,4 +60,22 @@ export function bucketCount(from: number, to: number, step: number): number {
 export function autoInterval(from: number, to: number): IntervalName {
   for (const name of INTERVAL_NAMES) if (bucketCount(from, to, INTERVALS[name]) <= AUTO_TARGET_BUCKETS) return name;
   return '1d';
+}
+
+/** Buckets per series that one answer may hold. */
+export const MAX_BUCKETS = 2_000;
+
+export interface ResolvedInterval {
+  name: IntervalName;
+  step: number;
+  buckets: number;
+}
+
+/** The interval of a series over [from, to) (`auto`: see autoInterval), or an InvalidParameter naming `interval`. */
+export function resolveInterval(name: IntervalName | 'auto', from: number, to: number): ResolvedInterval {
+  const resolved = name === 'auto' ? autoInterval(from, to) : name;
+  const step = INTERVALS[resolved];
+  const buckets = bucketCount(from, to, step);
+  if (buckets > MAX_BUCKETS) throw new InvalidParameter('interval', `${resolved} gives ${buckets} buckets for this window; at most ${MAX_BUCKETS}: choose a wider interval or a shorter window`);
+  return { name: resolved, step, buckets };
 }

@@ -1,109 +1,15 @@
 /**
- * The filters every /v1 endpoint takes (`from`, `to`, `tenant`, `code`, `status`, `operation`), and
- * the SQL that reads error counts for a window exactly: whole days, hours and minutes from the
- * rollups, the partial minutes at either end from the raw events. Values are always bound, never
- * spliced; only names from fixed lists (tables, group fields) are written into the SQL text.
+ * Error counts for a window, exactly: whole days, hours and minutes from the rollups, the partial
+ * minutes at either end from the raw events. Which rollup answers a piece is the planner's choice:
+ * the smallest one that has every column the request groups or filters by (see ROLLUPS). Values
+ * are always bound, never spliced; only names from fixed lists (tables, group fields) are written
+ * into the SQL text.
  */
-import { z } from 'zod';
-import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo, floorTo, parseInstant } from './time.js';
-import { ApiProblem, ParameterError } from './problem.js';
-
-export { ParameterError } from './problem.js';
-
-const repeatable = <T extends z.ZodType>(item: T, expected: string) =>
-  z
-    .union([item, z.array(item).max(100)], { error: `expected ${expected}; repeat the parameter for more (at most 100)` })
-    .optional()
-    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
-
-const timeText = z.string().min(1).max(64);
-const name = z.string().min(1).max(128);
-
-export const commonQuery = {
-  from: timeText.optional().describe('ISO-8601 instant or relative (now-24h, now-15m, now-7d); default: `to` minus 24 h'),
-  to: timeText.optional().describe('ISO-8601 instant or relative; default now'),
-  tenant: repeatable(name, 'a tenant id of 1 to 128 characters').describe('tenant (project id); repeatable'),
-  code: repeatable(name, 'an error code of 1 to 128 characters').describe('error code such as CSBS.9999; repeatable'),
-  status: repeatable(z.coerce.number().int().min(100).max(599), 'an HTTP status between 100 and 599').describe('HTTP status; repeatable'),
-  operation: repeatable(name, 'an operation name of 1 to 128 characters').describe('operation name such as restore_backup; repeatable'),
-};
-
-export interface Window {
-  /** Milliseconds since the epoch, inclusive. */
-  from: number;
-  /** Milliseconds since the epoch, exclusive. */
-  to: number;
-}
-
-export interface Filters {
-  tenant: string[];
-  code: string[];
-  status: number[];
-  operation: string[];
-}
-
-export const MAX_WINDOW_MS = 400 * DAY_MS;
-const EARLIEST = Date.UTC(2000, 0, 1);
-const LATEST = Date.UTC(2100, 0, 1);
-
-export function resolveWindow(query: { from?: string | undefined; to?: string | undefined }, now = Date.now(), maxWindowMs = MAX_WINDOW_MS): Window {
-  const to = query.to === undefined ? now : parseInstant(query.to, now);
-  if (to === null) throw new ParameterError('to', 'expected an ISO-8601 instant or a relative time such as now-1h');
-  if (to <= EARLIEST || to > LATEST) throw new ParameterError('to', 'must lie between 2000-01-01 and 2100-01-01');
-  const from = query.from === undefined ? to - DAY_MS : parseInstant(query.from, now);
-  if (from === null) throw new ParameterError('from', 'expected an ISO-8601 instant or a relative time such as now-24h');
-  if (from < EARLIEST || from >= LATEST) throw new ParameterError('from', 'must lie between 2000-01-01 and 2100-01-01');
-  if (from >= to) throw new ParameterError('from', 'must be before to');
-  if (to - from > maxWindowMs) throw new ParameterError('from', `the window may span at most ${maxWindowMs / DAY_MS} days`);
-  return { from, to };
-}
-
-/** What a request may see: all tenants, or the one tenant of its token. */
-export interface Principal {
-  /** Index of the token in the configured list (never the token itself); undefined without tokens. */
-  id?: number;
-  tenant?: string;
-}
-
-/**
- * The filters of a request with the token's tenant forced: a tenant token sees its own tenant only,
- * and asking for another one is a 403, not an empty answer.
- */
-export function scopeFilters(filters: Filters, principal: Principal | undefined): Filters {
-  const tenant = principal?.tenant;
-  if (tenant === undefined) return { ...filters, tenant: [...new Set(filters.tenant)] };
-  const others = filters.tenant.filter((t) => t !== tenant);
-  if (others.length > 0) throw new ApiProblem(403, 'Forbidden', 'tenant: this token may only read its own tenant', 'tenant');
-  return { ...filters, tenant: [tenant] };
-}
-
-export function filtersOf(query: Filters): Filters {
-  return { tenant: query.tenant, code: query.code, status: query.status, operation: query.operation };
-}
+import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo, floorTo } from './time.js';
+import type { Filters, Window } from './window.js';
 
 export type GroupField = 'code' | 'status' | 'tenant' | 'operation';
 export const GROUP_FIELDS: readonly GroupField[] = ['code', 'status', 'tenant', 'operation'];
-
-/** `group_by`: comma-separated group fields, each at most once. */
-export function groupByParam(defaultValue: string) {
-  return z
-    .string()
-    .max(200)
-    .default(defaultValue)
-    .transform((text, ctx) => {
-      const fields = text
-        .split(',')
-        .map((f) => f.trim())
-        .filter((f) => f !== '');
-      const unknown = fields.filter((f) => !(GROUP_FIELDS as readonly string[]).includes(f));
-      if (unknown.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `unknown group field(s) ${unknown.join(', ')}; use any of ${GROUP_FIELDS.join(', ')}` });
-        return z.NEVER;
-      }
-      // Fixed order, so that the SQL and the answer do not depend on how the caller spelled it.
-      return GROUP_FIELDS.filter((f) => fields.includes(f));
-    });
-}
 
 export interface BoundSql {
   sql: string;
@@ -128,19 +34,64 @@ export function filterSql(filters: Filters, prefix = 'f', fields: readonly Group
 
 export const DT = (param: string) => `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
 
-/** A rollup of `events`: counts per (unit, code, status, tenant, operation), unit-aligned in UTC. */
+/** A rollup of `events`: counts (and first/last seen) per unit of time and per `dims`, unit-aligned in UTC. */
 export interface Rollup {
   table: string;
   column: string;
   stepMs: number;
+  /** The group columns it keeps; a request may use it when it groups and filters by these only. */
+  dims: readonly RollupColumn[];
 }
 
-/** Coarsest first. All are fed by materialized views on `events` (migrations 0002 and 0004). */
+/** Group columns, and catalog_status (the catalog row an event matched), which the code page counts by. */
+export type RollupColumn = GroupField | 'catalog_status';
+
+const ALL: readonly RollupColumn[] = ['code', 'status', 'tenant', 'operation'];
+const CODE: readonly RollupColumn[] = ['code', 'status', 'catalog_status'];
+const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
+const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
+
+/**
+ * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0008). Per
+ * unit, smallest first: by code and status (a few dozen rows per unit), by tenant or by operation
+ * (with code and status), then the full one by all four columns, which answers anything.
+ */
 export const ROLLUPS: readonly Rollup[] = [
-  { table: 'error_counts_1d', column: 'day', stepMs: DAY_MS },
-  { table: 'error_counts_1h', column: 'hour', stepMs: HOUR_MS },
-  { table: 'error_counts_1m', column: 'minute', stepMs: MINUTE_MS },
+  { table: 'error_counts_code_1d', column: 'day', stepMs: DAY_MS, dims: CODE },
+  { table: 'error_counts_tenant_1d', column: 'day', stepMs: DAY_MS, dims: TENANT },
+  { table: 'error_counts_operation_1d', column: 'day', stepMs: DAY_MS, dims: OPERATION },
+  { table: 'error_counts_1d', column: 'day', stepMs: DAY_MS, dims: ALL },
+  { table: 'error_counts_code_1h', column: 'hour', stepMs: HOUR_MS, dims: CODE },
+  { table: 'error_counts_tenant_1h', column: 'hour', stepMs: HOUR_MS, dims: TENANT },
+  { table: 'error_counts_operation_1h', column: 'hour', stepMs: HOUR_MS, dims: OPERATION },
+  { table: 'error_counts_1h', column: 'hour', stepMs: HOUR_MS, dims: ALL },
+  { table: 'error_counts_code_1m', column: 'minute', stepMs: MINUTE_MS, dims: CODE },
+  { table: 'error_counts_1m', column: 'minute', stepMs: MINUTE_MS, dims: ALL },
 ];
+
+/** The rollups of migrations 0002 and 0004 only (by all four columns): what a store had before 0008. */
+export const FULL_ROLLUPS: readonly Rollup[] = ROLLUPS.filter((r) => r.dims === ALL);
+
+/** The columns a request needs from a source: its group keys and the fields it filters by. */
+export function neededColumns(keys: readonly RollupColumn[], filters: Filters): RollupColumn[] {
+  const needed = new Set<RollupColumn>(keys);
+  for (const field of GROUP_FIELDS) if (filters[field].length > 0) needed.add(field);
+  return [...needed];
+}
+
+/**
+ * The planner: per unit of time (coarsest first), the first (smallest) rollup that has every
+ * needed column. Units without one are skipped (their pieces go to a finer unit, at worst to the
+ * raw events).
+ */
+export function planRollups(needed: readonly RollupColumn[], rollups: readonly Rollup[] = ROLLUPS): Rollup[] {
+  const chosen = new Map<number, Rollup>();
+  for (const rollup of rollups) {
+    if (chosen.has(rollup.stepMs)) continue;
+    if (needed.every((c) => rollup.dims.includes(c))) chosen.set(rollup.stepMs, rollup);
+  }
+  return [...chosen.values()].sort((a, b) => b.stepMs - a.stepMs);
+}
 
 export interface Segment {
   /** null: the raw events. */
@@ -154,7 +105,7 @@ export interface Segment {
  * rollup, the whole hours on either side of them from the hourly one, and so on down to the partial
  * minutes at the edges, which only the raw events can answer.
  */
-export function planSegments(from: number, to: number, rollups: readonly Rollup[] = ROLLUPS): Segment[] {
+export function planSegments(from: number, to: number, rollups: readonly Rollup[]): Segment[] {
   if (from >= to) return [];
   const [rollup, ...finer] = rollups;
   if (rollup === undefined) return [{ rollup: null, from, to }];
@@ -166,14 +117,14 @@ export function planSegments(from: number, to: number, rollups: readonly Rollup[
 
 export interface CountsOptions {
   /** Group columns to keep (others are summed away). */
-  keys: readonly GroupField[];
+  keys: readonly RollupColumn[];
   /** Adds `bucket` (UInt32, seconds since the epoch, aligned to this width); only rollups whose unit divides it are used. */
   bucketMs?: number;
   /** Adds first_seen and last_seen (DateTime64). */
   seen?: boolean;
   /** Parameter name prefix. */
   prefix: string;
-  /** Which rollups may be used (tests and the benchmark pass [] to read the raw events only). */
+  /** Which rollups the planner may choose from (tests and the benchmark pass [] to read the raw events only). */
   rollups?: readonly Rollup[];
 }
 
@@ -197,7 +148,8 @@ export function errorCountsSource(window: Window, filters: Filters, options: Cou
  */
 export function windowedCounts(windows: readonly Window[], filters: Filters, options: CountsOptions): BoundSql {
   const { keys, bucketMs, prefix, seen = false } = options;
-  const usable = (options.rollups ?? ROLLUPS).filter((r) => bucketMs === undefined || (r.stepMs <= bucketMs && bucketMs % r.stepMs === 0));
+  const candidates = (options.rollups ?? ROLLUPS).filter((r) => bucketMs === undefined || (r.stepMs <= bucketMs && bucketMs % r.stepMs === 0));
+  const usable = planRollups(neededColumns(keys, filters), candidates);
   const where = filterSql(filters, `${prefix}f`);
   const params: Record<string, unknown> = { ...where.params };
   if (bucketMs !== undefined) params[`${prefix}_bucket`] = bucketMs / 1000;
@@ -255,7 +207,7 @@ export function windowedCounts(windows: readonly Window[], filters: Filters, opt
   }
   if (selects.length === 0) {
     // Empty windows: a source with the right columns and no rows.
-    const columns: string[] = [...keys.map((k) => (k === 'status' ? 'toUInt16(0) AS status' : `'' AS ${k}`))];
+    const columns: string[] = [...keys.map((k) => (k === 'status' || k === 'catalog_status' ? `toUInt16(0) AS ${k}` : `'' AS ${k}`))];
     if (bucketMs !== undefined) columns.push('toUInt32(0) AS bucket');
     if (labelled) columns.push('toUInt8(0) AS w');
     columns.push('toUInt64(0) AS count');

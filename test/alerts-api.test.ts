@@ -49,7 +49,7 @@ before(async () => {
   ]);
   // A later version of tenant-b's episode: it fired. Only the newest version counts.
   await table.save([record('TenantSpike', 'tenant-b', { phase: 'firing', activeAt: NOW - MINUTE, firedAt: NOW - 30_000 }, 2)]);
-  app = await testApi(client, { now: () => NOW, cache: false, tokens: [{ token: ADMIN_TOKEN }, { token: TENANT_A_TOKEN, tenant: 'tenant-a' }] });
+  app = await testApi(client, { pressure: false, now: () => NOW, cache: false, tokens: [{ token: ADMIN_TOKEN }, { token: TENANT_A_TOKEN, tenant: 'tenant-a' }] });
 });
 
 after(async () => {

@@ -27,8 +27,8 @@ before(async () => {
   const result = await migrate(client);
   assert.deepEqual(result.applied.map((m) => m.version), [8, 9]);
   await applyRetention(client, 0);
-  api = await testApi(client, { cache: false });
-  raw = await testApi(client, { cache: false, rollups: [] });
+  api = await testApi(client, { cache: false, pressure: false });
+  raw = await testApi(client, { cache: false, pressure: false, rollups: [] });
 });
 after(async () => {
   await api?.close();

@@ -354,6 +354,8 @@ export interface KafkaCluster {
   /** Node ids (1, 2, 3). */
   nodes: number[];
   addressOf(node: number): string;
+  /** Addresses of the nodes this handle has not stopped or killed. */
+  liveBrokers(): string[];
   /** (Re)starts one node on its data; resolves once it answers. */
   startNode(node: number): Promise<void>;
   /** Graceful stop of one node (controlled shutdown). */
@@ -398,6 +400,7 @@ export async function kafkaCluster(): Promise<KafkaCluster> {
     brokers,
     nodes,
     addressOf: (id) => brokers[id - 1]!,
+    liveBrokers: live,
     async startNode(id) {
       await node(id, 'start');
       down.delete(id);

@@ -43,7 +43,7 @@ export { readFrequency, type Frequency, type FrequencyGroup, type FrequencyReque
 export { readTrend, type TrendSeries, type TrendRequest } from './reads/trend.js';
 export { readRate, type RateRequest, type RateSeries } from './reads/rate.js';
 export { readObservedCodes, codeEverSeen, type ObservedCode, type CodesRequest } from './reads/codes.js';
-export { readEventsPage, type EventKey, type EventsPage, type StoredEventRow } from './reads/events.js';
+export { readEventsPage, countEventsFromTopic, type EventKey, type EventsPage, type StoredEventRow } from './reads/events.js';
 export { readAlertList, readLatestEpisodes, type AlertListRequest, type StoredAlert, type StoredAlertNumbers, type StoredAlertPhase } from './reads/alerts.js';
 export { readMinuteCounts, type MinuteRange, type MinuteCount } from './reads/minutes.js';
 export { querySummary, changeOf } from './postmortem/summary.js';

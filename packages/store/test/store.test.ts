@@ -71,7 +71,12 @@ test('a batch written twice with the same token is stored once, rollups included
 });
 
 test('retention: RETENTION_DAYS changes the TTL, 0 removes it, and unchanged settings alter nothing', async () => {
-  const withTtl = ['error_counts_1d', 'error_counts_1h', 'error_counts_1m', 'events', 'request_counts_1m'];
+  const withTtl = [
+    'error_counts_1d', 'error_counts_1h', 'error_counts_1m',
+    'error_counts_code_1d', 'error_counts_code_1h', 'error_counts_code_1m',
+    'error_counts_operation_1d', 'error_counts_operation_1h', 'error_counts_tenant_1d', 'error_counts_tenant_1h',
+    'events', 'request_counts_1m',
+  ];
   assert.deepEqual((await applyRetention(client, 30)).sort(), withTtl);
   assert.deepEqual(await applyRetention(client, 30), []);
   const [row] = await (await client.query({ query: "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'events'", format: 'JSONEachRow' })).json<{ q: string }>();

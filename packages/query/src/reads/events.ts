@@ -87,3 +87,9 @@ function withinBytes<T>(rows: T[], budget: number): T[] {
   }
   return rows;
 }
+
+/** Events stored from one source topic (a replayed file has its own): one column is scanned. */
+export async function countEventsFromTopic(query: QueryFn, topic: string): Promise<number> {
+  const [row] = await query<{ n: string }>('SELECT count() AS n FROM events WHERE source_topic = {topic:String}', { topic });
+  return Number(row?.n ?? 0);
+}

@@ -8,6 +8,14 @@ import { skipOverride } from './skip-override.js';
 
 type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
 
+/**
+ * A route whose answer has several content types (a report as JSON or markdown) cannot give it as
+ * one zod response schema; it describes it for the document only, in OpenAPI terms, here.
+ */
+export interface DocumentedOnly {
+  documentedResponses?: Record<string, { description: string; content: Record<string, { schema: Record<string, unknown> }> }>;
+}
+
 export const openapiPlugin = skipOverride(async (app: FastifyInstance, options: { tokens: boolean }) => {
   await app.register(swagger, {
     openapi: {
@@ -33,8 +41,12 @@ export const openapiPlugin = skipOverride(async (app: FastifyInstance, options: 
     },
     transform: (input: TransformInput) => {
       const output = jsonSchemaTransform(input);
-      const schema = output.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+      const schema = output.schema as ({ hide?: boolean; response?: Record<string, unknown> } & DocumentedOnly) | undefined;
       if (schema && !schema.hide && input.url.startsWith('/v1/')) schema.response = { ...schema.response, ...problemResponsesFor(input.url, options.tokens) };
+      if (schema?.documentedResponses) {
+        schema.response = { ...schema.response, ...schema.documentedResponses };
+        delete schema.documentedResponses;
+      }
       return output;
     },
     transformObject: jsonSchemaTransformObject,

@@ -30,6 +30,12 @@ export const reportsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
           'Summary, timeline (first error, peak minute, last error, alerts fired), top codes with the catalog description and solution, unknown codes, status mismatches, tenants and operations hit, resources named in the messages, and the comparison with the previous window of the same length. The totals and code counts equal /v1/errors/frequency for the same parameters.',
         tags: ['reports'],
         querystring: querySchema,
+        documentedResponses: {
+          200: {
+            description: 'The report: an object with format=json, a markdown document with format=md',
+            content: { 'application/json': { schema: { type: 'object' } }, 'text/markdown': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     async (request, reply) => {

@@ -6,6 +6,7 @@
  * content and the line range alone: replaying the file again (whole, or after a crash half-way)
  * stores nothing twice.
  */
+import { BATCH_QUERY_LIMITS, boundQuery, countEventsFromTopic } from '@csbs-errors/query';
 import { PartitionBatchBuilder, type BatchWriter, type MessageExtractor } from '@csbs-errors/ingest';
 import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
 import { readLines } from '../lines.js';
@@ -57,7 +58,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayCounts> 
   const write = options.write ?? writeBatch;
   const topic = replayTopic(options.sha256);
   const counts: ReplayCounts = { lines: 0, events: 0, requests: 0, skipped: new Map(), dead: new Map(), deadLines: [], chunks: 0, storedBefore: 0, storedAfter: 0, expiring: 0 };
-  counts.storedBefore = await storedEvents(store, topic);
+  const read = boundQuery(store, BATCH_QUERY_LIMITS);
+  counts.storedBefore = await countEventsFromTopic(read, topic);
 
   const flush = async (builder: PartitionBatchBuilder) => {
     const range = builder.range();
@@ -85,15 +87,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayCounts> 
   }
   await flush(builder);
   options.onProgress?.(counts.lines);
-  counts.storedAfter = await storedEvents(store, topic);
+  counts.storedAfter = await countEventsFromTopic(read, topic);
   return counts;
-}
-
-/** Events stored from the file (its synthetic topic); one column of the events is scanned. */
-async function storedEvents(store: ClickHouseClient, topic: string): Promise<number> {
-  const result = await store.query({ query: 'SELECT count() AS n FROM events WHERE source_topic = {topic:String}', query_params: { topic }, format: 'JSONEachRow' });
-  const [row] = await result.json<{ n: string }>();
-  return Number(row?.n ?? 0);
 }
 
 /** Adds a chunk's outcomes (the builder counts them as `event`, `request`, `skip:<reason>`, `dead:<reason>`). */

@@ -589,4 +589,25 @@ test('opened without a window, the first screen fits the range to the data; a ch
   } finally {
     await context.close();
   }
+
+  // Without a token the API cannot say: the default is shown, not written, and the range is fitted
+  // once a token is saved.
+  const anonymous = await openPage();
+  try {
+    await anonymous.page.clock.setFixedTime(now);
+    await anonymous.page.goto(`${base}/#/?tenant=young-tenant`);
+    const banner = anonymous.page.locator('.banner');
+    await banner.waitFor({ state: 'visible' });
+    assert.match(anonymous.page.url(), /#\/\?tenant=young-tenant$/);
+    const before = await anonymous.page.locator('main').getAttribute('data-ready');
+    await banner.getByRole('button', { name: 'Enter token' }).click();
+    await anonymous.page.getByLabel('Token', { exact: true }).fill(ADMIN_TOKEN);
+    await anonymous.page.getByRole('button', { name: 'Save' }).click();
+    await ready(anonymous.page, before);
+    assert.equal(await anonymous.page.getByLabel('Time range').inputValue(), '15m');
+    assert.match(anonymous.page.url(), /#\/\?range=15m&tenant=young-tenant$/);
+    for (const e of anonymous.errors) assert.match(e, /401/, `only the refused requests may be logged: ${e}`);
+  } finally {
+    await anonymous.context.close();
+  }
 });

@@ -12,7 +12,7 @@ import type { ViewContext } from './context.js';
 import { h } from './dom.js';
 import { fmtDuration, fmtTime } from './format.js';
 import { renderOverview } from './overview.js';
-import { DEFAULT_PRESET, FILTER_FIELDS, PRESETS, fittingPreset, formatHash, linkTo, namesWindow, parseHash, resolveWindow, scopeParams, type Route } from './state.js';
+import { FILTER_FIELDS, PRESETS, fittingPreset, formatHash, linkTo, namesWindow, parseHash, resolveWindow, scopeParams, type Route } from './state.js';
 
 const features = new Set((document.querySelector<HTMLMetaElement>('meta[name="csbs-features"]')?.content ?? '').split(/\s+/).filter(Boolean));
 
@@ -267,14 +267,15 @@ tokenDialog.addEventListener('close', () => {
   else return;
   tokenInput.value = '';
   updateTokenButton();
-  void render();
+  void show();
 });
 
 /**
  * The preset that fits the data the route shows: the first error of the longest preset (by status, a
- * handful of rollup-backed groups) decides. Any failure (no token yet, a slow store) keeps the default.
+ * handful of rollup-backed groups) decides. Undefined when the API does not say (no token yet, a slow
+ * store): the page then shows the default without writing it, and tries again after a token is saved.
  */
-async function fittedPreset(route: Route): Promise<string> {
+async function fittedPreset(route: Route): Promise<string | undefined> {
   const now = Date.now();
   const longest = resolveWindow({ ...route, preset: PRESETS.at(-1)!.id }, now);
   const filters = route.view === 'code' && route.code ? { ...route.filters, code: [route.code] } : route.filters;
@@ -283,7 +284,7 @@ async function fittedPreset(route: Route): Promise<string> {
     const first = freq.groups.map((g) => Date.parse(g.first_seen)).filter((t) => !Number.isNaN(t));
     return fittingPreset(first.length > 0 ? Math.min(...first) : undefined, now);
   } catch {
-    return DEFAULT_PRESET;
+    return undefined;
   }
 }
 
@@ -295,7 +296,7 @@ async function show() {
     const preset = await fittedPreset(route);
     // The user may have moved on meanwhile: their URL wins.
     if (location.hash !== hash) return;
-    history.replaceState(null, '', formatHash({ ...route, preset }));
+    if (preset !== undefined) history.replaceState(null, '', formatHash({ ...route, preset }));
   }
   await render();
 }

@@ -15,6 +15,7 @@ import type { Logger, Registry } from '@csbs-errors/observability';
 import type { ApiToken } from '@csbs-errors/config';
 import { boundQuery, cachedQuery, DEFAULT_QUERY_CACHE, DEFAULT_QUERY_LIMITS, ROLLUPS, type QueryCache, type QueryFn, type QueryLimits, type Rollup } from '@csbs-errors/query';
 import type { ApiDeps } from './deps.js';
+import { MAX_PATH_PARAM_LENGTH } from './problem.js';
 import { clientErrorHandler, frameworkErrors, problemsPlugin, sendProblem } from './plugins/problems.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { v1Plugin, type RateLimitOptions } from './plugins/v1.js';
@@ -69,7 +70,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Long path parameters reach validation (a 400 naming them) instead of the router's 414.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The problems plugin answers requests that arrive while closing (as a problem, not plain JSON).
     return503OnClosing: false,
     frameworkErrors,

@@ -7,6 +7,9 @@
  * description; a test keeps the three in step.
  */
 
+/** The longest path parameter the router passes on (longer is ERR_URI_TOO_LONG; shorter reaches validation). */
+export const MAX_PATH_PARAM_LENGTH = 2_048;
+
 export interface ProblemType {
   status: number;
   title: string;
@@ -25,7 +28,7 @@ export const PROBLEM_TYPES = {
   ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', description: 'The path exists, for other methods (listed in `Allow`).' },
   ERR_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', description: 'The request did not arrive in time.' },
   ERR_BODY_TOO_LARGE: { status: 413, title: 'Body too large', description: 'The request body exceeds the body limit (the API reads no bodies).' },
-  ERR_URI_TOO_LONG: { status: 414, title: 'URI too long', description: 'A path parameter is longer than the router accepts (2 048 characters).' },
+  ERR_URI_TOO_LONG: { status: 414, title: 'URI too long', description: `A path parameter is longer than the router accepts (${MAX_PATH_PARAM_LENGTH} characters).` },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', description: 'The request body has a content type the API does not read.' },
   ERR_ANSWER_TOO_LARGE: { status: 422, title: 'Answer too large', description: 'The answer would exceed the row cap of a store query: narrow the window or the filters, or lower `limit`.' },
   ERR_RATE_LIMITED: { status: 429, title: 'Too many requests', description: 'The token (or, without tokens, the client address) exceeded its requests per minute (API_RATE_LIMIT_PER_MINUTE); `Retry-After` says when to retry.' },

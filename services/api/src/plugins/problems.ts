@@ -11,7 +11,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiProblem, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemBody, type InvalidParam, type ProblemCode, type ProblemOptions } from '../problem.js';
+import { ApiProblem, MAX_PATH_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemBody, type InvalidParam, type ProblemCode, type ProblemOptions } from '../problem.js';
 import { skipOverride } from './skip-override.js';
 
 /** Answers a problem of `code` (status, content type and the headers its type calls for). */
@@ -75,9 +75,9 @@ function frameworkProblem(error: FastifyError): ProblemCode | undefined {
 /** Fastify's `frameworkErrors`: a URL it cannot route (bad percent-encoding, over-long parameter). */
 export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, request, reply) => {
   // The detail never repeats the URL: it may hold anything the client put there.
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(request, reply, 'ERR_URI_TOO_LONG', 'a path parameter exceeds 2048 characters');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(request, reply, 'ERR_URI_TOO_LONG', `a path parameter exceeds ${MAX_PATH_PARAM_LENGTH} characters`);
   if (error.code === 'FST_ERR_BAD_URL') return sendProblem(request, reply, 'ERR_INVALID_URL', 'the URL is not valid percent-encoding');
-  return sendProblem(request, reply, 'ERR_BAD_REQUEST', 'the request could not be routed');
+  return sendProblem(request, reply, 'ERR_INTERNAL', 'the request could not be routed');
 };
 
 /** Fastify's `clientErrorHandler`: a request Node could not parse, answered on the raw socket. */

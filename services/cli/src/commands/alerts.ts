@@ -4,6 +4,7 @@
  * machine), printing the alerts that would have paged: for tuning a rule, and for postmortems ("would
  * we have been paged, and when?"). Without --rules: ALERT_RULES_FILE, else the built-in rules.
  */
+import { InvalidParameter, parseTimeParameter } from '@csbs-errors/query';
 import { parseArgs } from 'node:util';
 import { RulesError, backtest, loadRules, type Rule, type WouldBeAlert } from '@csbs-errors/alerter';
 import { commandRuntime, openCommandStore } from '../store-command.js';
@@ -22,18 +23,6 @@ options:
   --format json|table   json (default) or a table
   -h, --help            this text
 `;
-
-const RELATIVE = /^now(?:-(\d+)(s|m|h|d|w))?$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-function parseTime(text: string, now: number): number | null {
-  const relative = RELATIVE.exec(text);
-  if (relative) return relative[1] === undefined ? now : now - Number(relative[1]) * (UNIT_MS[relative[2] ?? ''] ?? 0);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return null;
-  const hasOffset = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10;
-  const ms = Date.parse(hasOffset ? text : `${text.length === 10 ? `${text}T00:00:00` : text.replace(' ', 'T')}Z`);
-  return Number.isNaN(ms) ? null : ms;
-}
 
 function usageError(message: string): number {
   process.stderr.write(`csbs-errors alerts: ${message}\n\n${USAGE}`);
@@ -69,10 +58,15 @@ export async function run(args: string[]): Promise<number> {
   if (values.format !== 'json' && values.format !== 'table') return usageError('--format: expected json or table');
   if (values.from === undefined || values.to === undefined) return usageError('--from and --to are required');
   const now = Date.now();
-  const from = parseTime(values.from, now);
-  const to = parseTime(values.to, now);
-  if (from === null) return usageError('--from: expected ISO-8601 or now-<n>(s|m|h|d|w)');
-  if (to === null) return usageError('--to: expected ISO-8601 or now-<n>(s|m|h|d|w)');
+  let from: number;
+  let to: number;
+  try {
+    from = parseTimeParameter('from', values.from, now);
+    to = parseTimeParameter('to', values.to, now);
+  } catch (error) {
+    if (error instanceof InvalidParameter) return usageError(`--${error.message}`);
+    throw error;
+  }
   if (to <= from) return usageError('--to must be after --from');
   let rules: Rule[];
   try {

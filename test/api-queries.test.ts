@@ -505,7 +505,7 @@ describe('GET /v1/events', () => {
     const { events, pages: n } = await pages({ from: iso(from), to: iso(to), limit: 7 });
     const expected = select(from, to).sort(newestFirst);
     assert.equal(n, Math.ceil(expected.length / 7));
-    assert.deepEqual(events, expected.map((e) => Object.fromEntries(CONTRACT_FIELDS.map((f) => [f, e[f]]))));
+    assert.deepEqual(events, expected.map((e) => ({ ...Object.fromEntries(CONTRACT_FIELDS.map((f) => [f, e[f]])), message_truncated: e.message_truncated ?? false })));
     // Five events at the very same millisecond (two from one record), in key order.
     const tie = events.filter((e) => e.ts === '2026-11-19T12:00:30.000Z');
     assert.equal(tie.length, select(at('2026-11-19T12:00:30.000Z'), at('2026-11-19T12:00:30.001Z')).length);

@@ -81,8 +81,11 @@ test('serve on a topic that does not exist yet creates it and its dead-letter to
     const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const topics = new Set(await admin.listTopics());
-      assert.ok(topics.has(topic) && topics.has(`${topic}.dlq`), 'source and dead-letter topics exist');
+      // The API listens first; ingest creates the topics as it starts, in the background.
+      await waitForValue('source and dead-letter topics to exist', 60_000, async () => {
+        const topics = new Set(await admin.listTopics());
+        return topics.has(topic) && topics.has(`${topic}.dlq`) ? true : undefined;
+      });
     } finally {
       await admin.disconnect();
     }

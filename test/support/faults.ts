@@ -53,6 +53,42 @@ function installStoreFaults(file: string): void {
 const faultFile = process.env[STORE_FAULT_ENV];
 if (faultFile !== undefined && faultFile !== '') installStoreFaults(faultFile);
 
+/**
+ * While the file exists, kafkajs cannot decompress ZSTD record batches in this process: the ZSTD
+ * codec slot of kafkajs is pinned to one that fails then (content `missing`: as if there were no
+ * codec; else as a corrupt batch), and passes to the codec the service registers otherwise.
+ */
+export const CODEC_FAULT_ENV = 'CSBS_FAULT_ZSTD_FILE';
+
+function installCodecFault(file: string): void {
+  const codecs = kafkajs.CompressionCodecs as unknown as Record<number, () => { compress: unknown; decompress: (buffer: Buffer) => Promise<Buffer> }>;
+  let registered: (typeof codecs)[number] | undefined;
+  Object.defineProperty(codecs, kafkajs.CompressionTypes.ZSTD, {
+    configurable: true,
+    set: (codec: (typeof codecs)[number]) => void (registered = codec),
+    get: () => () => {
+      const real = registered?.();
+      return {
+        compress: real?.compress,
+        decompress: async (buffer: Buffer) => {
+          if (existsSync(file)) {
+            // `missing`: fails as a codec kafkajs does not have (not retriable: the consumer stops);
+            // anything else: as a corrupt batch (kafkajs retries the fetch, and nothing moves).
+            const missing = readFileSync(file, 'utf8').trim() === 'missing';
+            appendFileSync(`${file}.log`, `${missing ? 'missing' : 'corrupt'}\n`);
+            throw Object.assign(new Error(`injected fault: this ZSTD record batch cannot be decompressed (${missing ? 'no codec' : 'corrupt'})`), missing ? { retriable: false } : {});
+          }
+          if (!real) throw new Error('no ZSTD codec registered');
+          return real.decompress(buffer);
+        },
+      };
+    },
+  });
+}
+
+const codecFaultFile = process.env[CODEC_FAULT_ENV];
+if (codecFaultFile !== undefined && codecFaultFile !== '') installCodecFault(codecFaultFile);
+
 /** Injected failures so far, by kind (`before`, `after`). */
 export function storeFaultsInjected(file: string): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -436,7 +472,7 @@ export async function killWorkers(): Promise<void> {
   await Promise.all([...running].map((worker) => stopWorker(worker, 'SIGKILL')));
 }
 
-/** Starts `csbs-errors <command>` (default `ingest`); with `storeFaults` the store fault hook is loaded. */
+/** Starts `csbs-errors <command>` (default `ingest`); with `storeFaults` the fault hooks (store, codec) are loaded. */
 export function startWorker(env: Record<string, string>, options: { command?: string; storeFaults?: boolean } = {}): WorkerChild {
   const imports = ['--import', 'tsx', ...(options.storeFaults ? ['--import', fileURLToPath(import.meta.url)] : [])];
   const child = spawn(process.execPath, ['--conditions=source', ...imports, cliEntry, options.command ?? 'ingest'], {
@@ -480,6 +516,11 @@ export function workerEnv(brokers: string[], topic: string, groupId: string, sto
     RETENTION_DAYS: '0',
     ...extra,
   };
+}
+
+/** The base URL of a worker child's HTTP server (/healthz, /readyz, /metrics), from its start-up log line. */
+export function operationsUrl(logs: string): string | undefined {
+  return /"metrics":"(http:\/\/[^"]+)\/metrics"/.exec(logs)?.[1];
 }
 
 /** Lines of the worker's pino log with this message. */

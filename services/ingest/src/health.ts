@@ -84,13 +84,11 @@ export class IngestHealth {
   status(): IngestStatus {
     const stalled = [...this.stalled];
     if (this.state === 'starting' || this.state === 'stopped') return { ready: false, state: this.state, reason: this.reason, stalled };
-    if (this.crash !== null) return { ready: false, state: this.state, reason: `the Kafka consumer crashed (${this.crash}); restarting it`, stalled };
-    if (stalled.length > 0) {
-      const names = stalled.map((p) => `${p.topic}/${p.partition} (lag ${p.lag} since ${p.since})`).join(', ');
-      return { ready: false, state: this.state, reason: `no committed progress with records to read: ${names}`, stalled };
-    }
-    if (this.progressUnknown !== null) return { ready: false, state: this.state, reason: this.progressUnknown, stalled };
-    return { ready: true, state: this.state, stalled };
+    const problems: string[] = [];
+    if (this.crash !== null) problems.push(`the Kafka consumer crashed (${this.crash}); restarting it`);
+    if (stalled.length > 0) problems.push(`no committed progress with records to read: ${stalled.map((p) => `${p.topic}/${p.partition} (lag ${p.lag} since ${p.since})`).join(', ')}`);
+    if (this.progressUnknown !== null) problems.push(this.progressUnknown);
+    return problems.length === 0 ? { ready: true, state: this.state, stalled } : { ready: false, state: this.state, reason: problems.join('; '), stalled };
   }
 
   private publish(): void {

@@ -28,6 +28,7 @@ interface Seen {
   committed: string | null;
   /** When the committed offset last moved, the partition was last caught up, or was assigned. */
   progressAt: number;
+  stalled: boolean;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -88,7 +89,7 @@ export class ProgressWatcher {
       const lag = BigInt(p.high) > position ? Number(BigInt(p.high) - position) : 0;
       this.metrics.lag.set(labels, lag);
       const before = this.seen.get(k);
-      const seen: Seen = before ?? { committed: p.committed, progressAt: now };
+      const seen: Seen = before ?? { committed: p.committed, progressAt: now, stalled: false };
       if (before !== undefined && before.committed !== p.committed) moved = true;
       if (lag === 0 || (before !== undefined && before.committed !== p.committed)) seen.progressAt = now;
       seen.committed = p.committed;
@@ -96,6 +97,9 @@ export class ProgressWatcher {
       if (lag > 0) behind = true;
       const isStalled = lag > 0 && now - seen.progressAt >= this.options.stallAfterMs;
       this.metrics.stalled.set(labels, isStalled ? 1 : 0);
+      if (isStalled && !seen.stalled) this.logger.error({ topic: p.topic, partition: p.partition, lag, since: new Date(seen.progressAt).toISOString() }, 'partition stalled: records to read and no committed progress');
+      if (!isStalled && seen.stalled) this.logger.info({ topic: p.topic, partition: p.partition }, 'partition moves again');
+      seen.stalled = isStalled;
       if (isStalled) stalled.push({ topic: p.topic, partition: p.partition, lag, since: new Date(seen.progressAt).toISOString() });
     }
     // Partitions given away: their gauges belong to their new owner.

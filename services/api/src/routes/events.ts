@@ -1,7 +1,8 @@
 /**
  * GET /v1/events: the events themselves, newest first, a page at a time. Pages are keyset-paginated
  * on (ts, source_topic, source_partition, source_offset, source_index) descending (see cursor.ts):
- * `next_cursor` is null on the last page.
+ * `next_cursor` is null on the last page. A page also ends before EVENTS_PAGE_MAX_BYTES of rows (at
+ * least one event), with a cursor for the rest: an answer stays bounded whatever the messages hold.
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -29,6 +30,7 @@ const eventSchema = z.object({
   status: z.number().int(),
   code: z.string(),
   message: z.string(),
+  message_truncated: z.boolean().describe('true when the stored message was cut to MAX_STORED_MESSAGE_BYTES'),
   params: z.array(z.string()),
   known: z.boolean(),
   catalog_status: z.number().int(),
@@ -39,6 +41,9 @@ const eventSchema = z.object({
   gateway: z.string(),
   latency_ms: z.number().nullable(),
 });
+
+/** Bytes of rows (as JSON) one page holds at most. */
+export const EVENTS_PAGE_MAX_BYTES = 1024 * 1024;
 
 const responseSchema = z.object({
   from: isoTime,
@@ -81,7 +86,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
         Object.assign(params, { c_ts: after.ts, c_topic: after.topic, c_partition: after.partition, c_offset: after.offset, c_index: after.index });
       }
       const rows = await deps.query<Row>(
-        `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, request_id, tenant, method, path, route, operation, status, code, message, params,
+        `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, request_id, tenant, method, path, route, operation, status, code, message, message_truncated, params,
                 known, catalog_status, status_mismatch, unused, description, solution, gateway, latency_ms,
                 source_topic, source_partition, source_offset, source_index
          FROM events
@@ -90,10 +95,10 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
          LIMIT {limit:UInt32}`,
         params,
       );
-      const page = rows.slice(0, q.limit);
+      const page = withinBytes(rows.slice(0, q.limit), EVENTS_PAGE_MAX_BYTES);
       const last = page[page.length - 1];
       const next =
-        rows.length > q.limit && last
+        rows.length > page.length && last
           ? encodeCursor({ ts: Number(last.ts_ms), topic: last.source_topic, partition: Number(last.source_partition), offset: String(last.source_offset), index: Number(last.source_index) }, owner)
           : null;
       return {
@@ -110,6 +115,7 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
           status: Number(r.status),
           code: r.code,
           message: r.message,
+          message_truncated: Boolean(r.message_truncated),
           params: r.params,
           known: Boolean(r.known),
           catalog_status: Number(r.catalog_status),
@@ -125,3 +131,13 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     },
   );
 };
+
+/** The first rows whose JSON adds up to at most `budget` bytes (the first row always). */
+function withinBytes<T>(rows: T[], budget: number): T[] {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(rows[i]));
+    if (i > 0 && bytes > budget) return rows.slice(0, i);
+  }
+  return rows;
+}

@@ -79,6 +79,7 @@ export async function run(args: string[]): Promise<number> {
           store,
           extractor,
           maxLineBytes: ingest.maxMessageBytes,
+          maxStoredMessageBytes: ingest.maxStoredMessageBytes,
           ...(expiresBefore !== undefined ? { expiresBefore } : {}),
           onProgress: (lines) => bar.update(lines),
         });

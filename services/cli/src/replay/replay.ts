@@ -41,6 +41,8 @@ export interface ReplayOptions {
   store: ClickHouseClient;
   extractor: MessageExtractor;
   maxLineBytes: number;
+  /** Cap of a stored event's message (MAX_STORED_MESSAGE_BYTES; default 8 KiB). */
+  maxStoredMessageBytes?: number;
   /** Epoch ms; events before it are counted in `expiring` (undefined: retention keeps everything). */
   expiresBefore?: number;
   onProgress?: (lines: number) => void;
@@ -61,17 +63,23 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayCounts> 
     const range = builder.range();
     if (range === null) return;
     tally(counts, builder, options.expiresBefore);
-    await write(store, builder.toStoredBatch(range));
+    const result = await write(store, builder.toStoredBatch(range));
+    // Rows the store refused for good are not stored: they count as dead, with the store's reason.
+    const refused = result ? result.refusedEvents.reduce((n, part) => n + part.rows.length, 0) : 0;
+    if (refused > 0) {
+      counts.events -= refused;
+      counts.dead.set('store_rejected', (counts.dead.get('store_rejected') ?? 0) + refused);
+    }
     counts.chunks++;
   };
 
-  let builder = new PartitionBatchBuilder(topic, 0);
+  let builder = new PartitionBatchBuilder(topic, 0, options.maxStoredMessageBytes);
   for await (const line of readLines(options.file, options.maxLineBytes)) {
     counts.lines++;
     builder.add(String(counts.lines), extractor.extractMessage(line));
     if (counts.lines % CHUNK_LINES === 0) {
       await flush(builder);
-      builder = new PartitionBatchBuilder(topic, 0);
+      builder = new PartitionBatchBuilder(topic, 0, options.maxStoredMessageBytes);
     }
     if (counts.lines % PROGRESS_EVERY_LINES === 0) options.onProgress?.(counts.lines);
   }

@@ -43,8 +43,14 @@ after(async () => {
 async function midBatch(topic: string, group: string, worker: WorkerChild): Promise<void> {
   const watch = await watchGroup(kafka.brokers, group, topic);
   try {
-    const start = await watch.progress();
     const deadline = Date.now() + 60_000;
+    // Right after a broker restart its group coordinator may still be loading (a retriable error).
+    let start: Awaited<ReturnType<typeof watch.progress>> | undefined;
+    while (start === undefined) {
+      assert.ok(Date.now() < deadline, 'the group coordinator did not answer within 60 s');
+      start = await watch.progress().catch(() => undefined);
+      if (start === undefined) await sleep(200);
+    }
     for (;;) {
       assert.equal(worker.gone(), undefined, `the worker died:\n${worker.logs()}`);
       assert.ok(Date.now() < deadline, `no batch in flight within 60 s:\n${worker.logs()}`);

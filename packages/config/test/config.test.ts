@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '@csbs-errors/config';
 
@@ -60,4 +60,10 @@ test('API tokens come from API_TOKENS and API_TOKENS_FILE, validated', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('extraction threads: one per core but one by default (at least 1), a positive count when set', () => {
+  assert.equal(loadConfig({}).ingest.extractThreads, Math.max(1, availableParallelism() - 1));
+  assert.equal(loadConfig({ INGEST_EXTRACT_THREADS: '3' }).ingest.extractThreads, 3);
+  assert.throws(() => loadConfig({ INGEST_EXTRACT_THREADS: '0' }), (error: unknown) => error instanceof ConfigError && error.message.includes('INGEST_EXTRACT_THREADS'));
 });

@@ -183,7 +183,7 @@ interface Read {
 
 /** kafkajs reading the whole topic with the worker's fetch settings and no work, timed from the join. */
 async function rawConsume(kafka: kafkajs.Kafka, topic: string, total: number, round: number): Promise<Read> {
-  const consumer = kafka.consumer({ groupId: `${topic}-raw-${round}`, maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({ groupId: `${topic}-raw-${round}`, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startPrivateKafka, uniqueTopic, createTopic, type PrivateKafka } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
+import { waitForValue } from './support/wait.js';
 import {
   assertDeadLetteredExactlyOnce,
   assertStoredExactlyOnce,
@@ -43,7 +44,8 @@ after(async () => {
 async function midBatch(topic: string, group: string, worker: WorkerChild): Promise<void> {
   const watch = await watchGroup(kafka.brokers, group, topic);
   try {
-    const start = await watch.progress();
+    // A broker just (re)started answers GROUP_LOAD_IN_PROGRESS until its coordinator has loaded.
+    const start = await waitForValue('the group progress', 30_000, () => watch.progress());
     const deadline = Date.now() + 60_000;
     for (;;) {
       assert.equal(worker.gone(), undefined, `the worker died:\n${worker.logs()}`);

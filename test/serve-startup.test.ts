@@ -3,7 +3,7 @@
  * is down opens its HTTP port at once: the API answers, /readyz is 503 and says why ingest is not
  * consuming; once the broker is up, ingest joins by itself and stores everything once. After a
  * kill -9, a restarted `serve` answers while its consumer is still joining the group (the dead
- * member's session has to expire first). `api`, `ingest` and `alerter` that cannot reach their
+ * member's session has to expire first). `serve`, `api`, `ingest` and `alerter` that cannot reach their
  * store exit non-zero with a message instead of hanging.
  */
 import { test, before, after } from 'node:test';
@@ -103,9 +103,9 @@ test('serve with the broker down answers at once, /readyz says why, and ingest j
   }
 });
 
-test('api, ingest and alerter that cannot reach their store exit non-zero with a message', { timeout: 120_000 }, async () => {
+test('serve, api, ingest and alerter that cannot reach their store exit non-zero with a message', { timeout: 120_000 }, async () => {
   const port = await closedPort();
-  for (const command of ['api', 'ingest', 'alerter']) {
+  for (const command of ['serve', 'api', 'ingest', 'alerter']) {
     const result = await runCli([command], { CLICKHOUSE_URL: `http://127.0.0.1:${port}/none`, KAFKA_BROKERS: kafka.brokers.join(','), PORT: '0' });
     assert.notEqual(result.code, 0, `${command} exits non-zero`);
     assert.match(result.stderr, /^csbs-errors: .*ECONNREFUSED/m, `${command} says why: ${result.stderr.slice(-500)}`);

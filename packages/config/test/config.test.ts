@@ -1,18 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, ConfigError } from '@csbs-errors/config';
 
 test('defaults: local broker, gateway-logs, embedded store, loopback API', () => {
   const config = loadConfig({});
-  assert.deepEqual(config.kafka, { brokers: ['127.0.0.1:9092'], topic: 'gateway-logs', groupId: 'csbs-errors', dlqTopic: 'gateway-logs.dlq', clientId: 'csbs-errors', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000 });
+  assert.deepEqual(config.kafka, {
+    brokers: ['127.0.0.1:9092'],
+    topic: 'gateway-logs',
+    groupId: 'csbs-errors',
+    dlqTopic: 'gateway-logs.dlq',
+    clientId: 'csbs-errors',
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+  });
   assert.deepEqual(config.clickhouse, { url: 'chdb://./data/clickhouse', cluster: undefined, retentionDays: 90 });
   assert.equal(config.api.host, '127.0.0.1');
   assert.equal(config.api.port, 8080);
   assert.deepEqual(config.api.tokens, []);
   assert.equal(config.ingest.servicePattern.test('CSBS-v1'), true);
+  assert.equal(config.ingest.maxStoredMessageBytes, 8 * 1024);
+  assert.equal(config.ingest.maxFutureMs, 86_400_000);
+  assert.equal(config.ingest.stallAfterMs, 60_000);
+  assert.equal(config.ingest.lagPollMs, 5_000);
 });
 
 test('values from the environment are parsed and the DLQ follows the topic', () => {
@@ -36,10 +48,10 @@ test('API rate limit and answer cache lifetime: defaults, 0 turns them off, bad 
 
 test('every bad variable is named in one error', () => {
   assert.throws(
-    () => loadConfig({ PORT: 'eighty', KAFKA_BROKERS: 'nohostport', CLICKHOUSE_URL: 'mysql://x', SERVICE_PATTERN: '(' }),
+    () => loadConfig({ PORT: 'eighty', KAFKA_BROKERS: 'nohostport', CLICKHOUSE_URL: 'mysql://x', SERVICE_PATTERN: '(', KAFKA_SESSION_TIMEOUT_MS: '10' }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      for (const name of ['PORT', 'KAFKA_BROKERS', 'CLICKHOUSE_URL', 'SERVICE_PATTERN']) assert.match(error.message, new RegExp(`\\b${name}\\b`));
+      for (const name of ['PORT', 'KAFKA_BROKERS', 'CLICKHOUSE_URL', 'SERVICE_PATTERN', 'KAFKA_SESSION_TIMEOUT_MS']) assert.match(error.message, new RegExp(`\\b${name}\\b`));
       return true;
     },
   );
@@ -58,4 +70,10 @@ test('API tokens come from API_TOKENS and API_TOKENS_FILE, validated', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('extraction threads: one per core but one by default (at least 1), a positive count when set', () => {
+  assert.equal(loadConfig({}).ingest.extractThreads, Math.max(1, availableParallelism() - 1));
+  assert.equal(loadConfig({ INGEST_EXTRACT_THREADS: '3' }).ingest.extractThreads, 3);
+  assert.throws(() => loadConfig({ INGEST_EXTRACT_THREADS: '0' }), (error: unknown) => error instanceof ConfigError && error.message.includes('INGEST_EXTRACT_THREADS'));
 });

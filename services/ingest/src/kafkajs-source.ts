@@ -121,8 +121,8 @@ export class KafkaJsSource implements LogSource {
       rebalanceTimeout: this.options.rebalanceTimeoutMs ?? 30_000,
       // A third of the session at most, as the Kafka protocol recommends.
       heartbeatInterval: Math.max(500, Math.min(3_000, Math.floor(sessionTimeout / 3))),
-      maxBytesPerPartition: 16 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
       maxWaitTimeInMs: 250,
       readUncommitted: false,
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 20 },

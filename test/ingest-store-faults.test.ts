@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
+import { waitForValue } from './support/wait.js';
 import {
   STORE_FAULT_ENV,
   assertDeadLetteredExactlyOnce,
@@ -28,6 +29,7 @@ import {
   storedCounts,
   waitUntilDone,
   watchGroup,
+  operationsUrl,
   workerEnv,
 } from './support/faults.js';
 
@@ -65,6 +67,8 @@ test('the store failing for a while (before and after inserts): every event stor
   const watch = await watchGroup(brokers, group, topic);
   const stalls: number[] = [];
   try {
+    // The store fails only once the worker has migrated it (a failing migration stops it: start-up).
+    await waitForValue('the worker to be up', 60_000, () => operationsUrl(worker.logs()));
     // Outages of each kind, with recoveries in between, while records keep arriving.
     for (const mode of ['random', 'after', 'before', 'random']) {
       await sleep(800 + Math.random() * 700);

@@ -12,12 +12,14 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
+import { waitForValue } from './support/wait.js';
 import {
   assertDeadLetteredExactlyOnce,
   assertStoredExactlyOnce,
   killWorkers,
   expireMembers,
   logLines,
+  operationsUrl,
   produce,
   readDeadLetters,
   sampleCorpus,
@@ -89,6 +91,9 @@ test(`kill -9 of the ingest worker mid-batch, ${KILLS} times: every event stored
     const sent = await producer.done;
     assert.equal(sent, values.length);
     await waitUntilDone(brokers, group, topic, 90_000, last.gone);
+    // The killed workers may have committed everything already: stop the last one only once it is
+    // up (its signal handlers installed), so that its stop is the graceful one under test.
+    await waitForValue('the last worker to be up', 60_000, () => operationsUrl(last.logs()));
     const exit = await stopWorker(last);
     logs += last.logs();
     assert.equal(exit.code, 0, `the last worker stops cleanly:\n${last.logs()}`);

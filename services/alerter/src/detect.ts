@@ -16,8 +16,8 @@
  *    and a Poisson upper tail of the count under the baseline ≤ maxPValue, quasi-Poisson: when the
  *    samples are over-dispersed (spread² > baseline: failures come in bursts) count and baseline are
  *    both divided by the dispersion index spread² / baseline first.
- * 5. Several window lengths are judged together (the rule's window and its longer windows, 2, 5 and
- *    15 minutes by default), each against its own baseline of same-sized windows, the tail's
+ * 5. Several window lengths are judged together (the rule's window and its longer windows, 2, 3, 5
+ *    and 10 minutes by default), each against its own baseline of same-sized windows, the tail's
  *    significance split between them (Bonferroni: maxPValue / number of windows). One minute at 3×
  *    a baseline of 5 errors is noise; two such minutes together are not, and a 2× step only shows
  *    over many minutes. The shortest breaching window is reported.

@@ -66,6 +66,12 @@ export interface Scenario {
   overall: DenseSeries;
   byTenant: Map<string, DenseSeries>;
   incidents: Incident[];
+  /**
+   * The generator's true expected errors per minute without the incidents' error-rate factors (at
+   * the minute's traffic, surges included), per tenant and overall: the baseline a detector that
+   * knew the scenario would use (the bench's oracle reference).
+   */
+  trueBaseline: { overall: Float64Array; byTenant: Map<string, Float64Array> };
 }
 
 /** mulberry32: small, fast, seeded. */
@@ -168,6 +174,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const byTenant = new Map<string, DenseSeries>();
   const tenantErrors = tenants.map(() => new Float64Array(minutes));
   const tenantRequests = tenants.map(() => new Float64Array(minutes));
+  const overallBaseline = new Float64Array(minutes);
+  const tenantBaselines = tenants.map(() => new Float64Array(minutes));
   for (let i = 0; i < minutes; i++) {
     const minute = firstMinute + i;
     const traffic = requestsPerMinute * diurnal(minute, weekendFactor) * (trafficFactor[i] ?? 1);
@@ -176,13 +184,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       const requests = poisson(expectedRequests);
       const errors = poisson(expectedRequests * errorRate * (rateFactor[t]?.[i] ?? 1) * burst());
       (tenantRequests[t] as Float64Array)[i] = requests;
+      (tenantBaselines[t] as Float64Array)[i] = expectedRequests * errorRate;
+      overallBaseline[i] = (overallBaseline[i] ?? 0) + expectedRequests * errorRate;
       (tenantErrors[t] as Float64Array)[i] = errors;
       overallRequests[i] = (overallRequests[i] ?? 0) + requests;
       overallErrors[i] = (overallErrors[i] ?? 0) + errors;
     });
   }
   tenants.forEach((tenant, t) => byTenant.set(tenant, new DenseSeries(firstMinute, tenantErrors[t] ?? [], tenantRequests[t] ?? [])));
-  return { firstMinute, minutes, tenants, overall: new DenseSeries(firstMinute, overallErrors, overallRequests), byTenant, incidents };
+  const trueBaseline = { overall: overallBaseline, byTenant: new Map(tenants.map((tenant, t) => [tenant, tenantBaselines[t] ?? new Float64Array(minutes)])) };
+  return { firstMinute, minutes, tenants, overall: new DenseSeries(firstMinute, overallErrors, overallRequests), byTenant, incidents, trueBaseline };
 }
 
 /** Traffic shape: a daily sine (low at 03:00 UTC, high at 15:00) and (by default) quieter weekends. */

@@ -232,12 +232,12 @@ test(`SIGKILL of the transaction coordinator, ${RECORDS} records through two wor
   await run.finish();
 });
 
-// Known defect, found by this test (1 of 2 runs): during the rolling restart the letters of one
-// batch were appended twice inside ONE dead-letter transaction (same producer id and epoch, both
-// copies committed), so a read_committed reader sees them twice; the events and rollups stayed
-// exact. The test runs and prints its figures; `todo` keeps the defect visible without failing CI
-// until the dead-letter send path (kafkajs-source) no longer repeats a part within a transaction.
-test(`rolling restart of all three brokers, ${RECORDS} records through two workers`, { timeout: TIMEOUT, todo: 'dead letters of a batch can be appended twice within one transaction during a leader move' }, async () => {
+// Known defect, found by this test (2 of 6 runs since the dead letters go out one partition per
+// send): after a rejoin the consumer handed a member records past the intent it was rebuilding,
+// and the worker committed the intent's range as if its offsets were gone (retention), without
+// its letters; see "Records skipped after a rejoin" in docs/exactly-once.md. The test runs and
+// prints its figures; `todo` keeps the defect visible without failing CI until it is fixed.
+test(`rolling restart of all three brokers, ${RECORDS} records through two workers`, { timeout: TIMEOUT, todo: 'a rebuild can commit past its range when the consumer resumes beyond it after a rejoin' }, async () => {
   const run = await startRun('rolling-restart');
   await run.reached(0.1);
   for (const node of cluster.nodes) {

@@ -21,7 +21,7 @@ import type { PartitionProgress } from './progress.js';
 
 type SourceHandlers = Parameters<LogSource['start']>[0];
 
-const { Kafka: KafkaClient, logLevel } = kafkajs;
+const { Kafka: KafkaClient, logLevel, Partitioners } = kafkajs;
 
 export interface KafkaSourceOptions {
   brokers: string[];
@@ -286,12 +286,40 @@ export class KafkaJsSource implements LogSource {
   }
 
   async commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[], due: () => Promise<boolean>): Promise<void> {
+    const byPartition = await this.deadLettersByPartition(deadLetters);
     await this.transact(topic, partition, due, async (transaction) => {
-      // kafkajs sends a partition's messages as one record batch, which the broker refuses above
-      // the topic's max.message.bytes (1 MB by default): send the letters in smaller parts.
-      for (const part of byBytes(deadLetters, DEAD_LETTERS_PER_SEND_BYTES)) await transaction.send({ topic: this.options.dlqTopic, messages: part });
+      // One send per dead-letter partition. kafkajs sends one produce request per leader and, when
+      // one fails, retries the send without waiting for the others: a request still in flight is
+      // sent again (under the next sequence number, so the broker appends it twice in this
+      // transaction), and a partition whose leader moved to a broker that has answered is not sent
+      // at all. A send to one partition is one request at a time, retried with the same sequence
+      // number, which the broker recognises as a duplicate. kafkajs sends a partition's messages
+      // as one record batch, which the broker refuses above the topic's max.message.bytes (1 MB by
+      // default): send them in parts.
+      for (const [dlqPartition, letters] of byPartition) {
+        for (const part of byBytes(letters, DEAD_LETTERS_PER_SEND_BYTES)) {
+          await transaction.send({ topic: this.options.dlqTopic, messages: part.map((letter) => ({ ...letter, partition: dlqPartition })) });
+        }
+      }
       await this.sendOffsets(transaction, topic, partition, offset, null);
     });
+  }
+
+  /** The letters by dead-letter partition, placed by the key as the producer's own partitioner would. */
+  private async deadLettersByPartition(deadLetters: DeadLetter[]): Promise<Map<number, DeadLetter[]>> {
+    const topic = this.options.dlqTopic;
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitionMetadata = topics.find((t) => t.name === topic)?.partitions ?? [];
+    if (partitionMetadata.length === 0) throw new Error(`no partitions known for ${topic}`);
+    const partitionOf = Partitioners.DefaultPartitioner();
+    const byPartition = new Map<number, DeadLetter[]>();
+    for (const letter of deadLetters) {
+      const dlqPartition = partitionOf({ topic, partitionMetadata, message: letter });
+      const letters = byPartition.get(dlqPartition);
+      if (letters) letters.push(letter);
+      else byPartition.set(dlqPartition, [letter]);
+    }
+    return byPartition;
   }
 
   /** One transaction of the partition's producer, unless `due()`, asked once the producer has its epoch, says no. */

@@ -20,6 +20,7 @@ import { storeForTests, openTestStore, type TestStore } from './support/store.js
 import {
   assertDeadLetteredExactlyOnce,
   assertStoredExactlyOnce,
+  commitAsMember,
   produce,
   readDeadLetters,
   sampleCorpus,
@@ -49,21 +50,6 @@ after(async () => {
   await stopKafka?.();
 });
 
-const quiet = () => new kafkajs.Kafka({ brokers, clientId: 'csbs-errors-test-zombie', logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 3 } });
-
-/** Commits `offset` with `metadata` for the group, as a member (the way the worker commits its intent). */
-async function commitAsMember(group: string, topic: string, offset: string, metadata: string): Promise<void> {
-  const consumer = quiet().consumer({ groupId: group });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let joined!: () => void;
-  const ready = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-  await ready;
-  await consumer.commitOffsets([{ topic, partition: 0, offset, metadata }]);
-  await consumer.disconnect();
-}
 
 test('a stalled owner that commits its dead-letter transaction after losing the partition is fenced: no letter twice', { timeout: 120_000 }, async () => {
   const topic = uniqueTopic('ingest-zombie');
@@ -76,12 +62,12 @@ test('a stalled owner that commits its dead-letter transaction after losing the 
   const range = { first: '0', last: String(values.length - 1) };
 
   // The stalled owner: intent committed, transaction open with the batch's letters and offsets.
-  await commitAsMember(group, topic, range.first, encodeIntent(range));
+  await commitAsMember(brokers, group, topic, range.first, encodeIntent(range));
   const builder = new PartitionBatchBuilder(topic, 0);
   const extractor = createExtractor();
   values.forEach((value, offset) => builder.add(String(offset), extractor.extractMessage(value)));
   assert.equal(builder.deadLetters.length, expected.dead);
-  const zombie = quiet().producer({ transactionalId: partitionTransactionalId(group, topic, 0), idempotent: true, maxInFlightRequests: 1 });
+  const zombie = new kafkajs.Kafka({ brokers, clientId: 'csbs-errors-test-zombie', logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 3 } }).producer({ transactionalId: partitionTransactionalId(group, topic, 0), idempotent: true, maxInFlightRequests: 1 });
   await zombie.connect();
   const transaction = await zombie.transaction();
   await transaction.send({ topic: dlq, messages: builder.deadLetters });

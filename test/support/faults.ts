@@ -167,6 +167,23 @@ function client(brokers: string[]) {
   return new kafkajs.Kafka({ clientId: 'csbs-errors-test', brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { initialRetryTime: 100, retries: 10 } });
 }
 
+/**
+ * Commits `offset` with `metadata` on partition 0 for the group, as a member (the way the worker
+ * commits its intent): the state an owner leaves behind when it dies between intent and commit.
+ */
+export async function commitAsMember(brokers: string[], group: string, topic: string, offset: string, metadata: string): Promise<void> {
+  const consumer = client(brokers).consumer({ groupId: group });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let joined!: () => void;
+  const ready = new Promise<void>((resolve) => (joined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+  await ready;
+  await consumer.commitOffsets([{ topic, partition: 0, offset, metadata }]);
+  await consumer.disconnect();
+}
+
 const SEND_TIMEOUT_MS = 20_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

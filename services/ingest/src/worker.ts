@@ -41,6 +41,13 @@ interface PartitionState {
   pending: PartitionBatchBuilder;
   /** The committed offset found at the take-over, until a record at or past it: records below it are stored already. */
   skipBelow: bigint | null;
+  /**
+   * The committed offset found at the take-over, until the first record is taken. A fetch that
+   * begins past it is read again from it, once: after a rejoin the client can resume from a
+   * position it fetched before (records it would skip). Seen a second time the gap is real (offsets
+   * gone to retention, or aborted and control records a read_committed fetch does not show).
+   */
+  readFrom: bigint | null;
   /** Set after a take-over that found an intent: the first batch must end exactly here. */
   recoverUntil: Intent | null;
   /** Flushes of this partition run one after another. */
@@ -133,6 +140,7 @@ export class IngestWorker {
           generation,
           pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
+          readFrom: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
           unstored: [],
@@ -176,6 +184,15 @@ export class IngestWorker {
         if (at > from) batch.markProcessed(messages[at - 1]!.offset);
         if (at === messages.length) break;
         state.skipBelow = null; // offsets only grow from here on
+      }
+      if (state.readFrom !== null) {
+        const readFrom = state.readFrom;
+        state.readFrom = null;
+        if (BigInt(messages[at]!.offset) > readFrom) {
+          this.logger.warn({ topic: batch.topic, partition: batch.partition, committed: readFrom.toString(), fetched: messages[at]!.offset }, 'the fetch began past the committed offset; reading again from it');
+          this.source.seek(batch.topic, batch.partition, readFrom.toString());
+          return;
+        }
       }
       const end = this.runEnd(state, messages, at);
       if (end === at) {

@@ -119,10 +119,12 @@ export async function createTopic(
   await withAdmin(brokers, async (admin) => {
     await admin.createTopics({
       topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }],
-      // kafkajs' own wait asks one broker and gives up when that one does not know the topic yet
-      // (UNKNOWN_TOPIC_OR_PARTITION, normal on a cluster); and it can return before every
-      // partition's leader is in the metadata the next client asks for: poll until all have one.
-      waitForLeaders: false,
+      // On a cluster kafkajs' own wait asks one broker and gives up when that one does not know the
+      // topic yet (UNKNOWN_TOPIC_OR_PARTITION), and it can return before every partition's leader is
+      // in the metadata the next client asks for: there, poll until all have one. On one broker its
+      // wait is kept: sends right after a bare metadata poll were refused (not yet leader) and the
+      // tests' plain producers' retries wrote records twice.
+      waitForLeaders: brokers.length === 1,
     });
     await waitFor(async () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });

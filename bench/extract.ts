@@ -12,6 +12,7 @@
 import { Buffer } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import { createExtractor, type Extractor } from '@csbs-errors/extract';
+import { seeded, type Random } from './random.js';
 
 const DISTINCT_MESSAGES = 3_000;
 const ROUNDS = 3;
@@ -64,19 +65,6 @@ function assertOutcomes(extractor: Extractor, messages: Buffer[], kind: 'request
 }
 
 // --- a deterministic mix of realistic records -------------------------------------------------
-
-type Random = () => number;
-
-/** Small deterministic generator (mulberry32), so every run measures the same input. */
-function seeded(seed: number): Random {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (random: Random, length: number) => Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
 const uuid = (random: Random) => `${hex(random, 8)}-${hex(random, 4)}-4${hex(random, 3)}-a${hex(random, 3)}-${hex(random, 12)}`;

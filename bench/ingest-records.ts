@@ -4,21 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seeded } from './random.js';
 
 export const ERROR_SHARE = 0.05;
 const samplesDir = fileURLToPath(new URL('../../shared/samples/', import.meta.url));
-
-type Random = () => number;
-
-function seeded(seed: number): Random {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A sample line cut at its ids and timestamps, which each record gets fresh. */
 interface Template {

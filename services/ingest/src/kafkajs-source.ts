@@ -98,7 +98,7 @@ export class KafkaJsSource implements LogSource {
   private readonly kafka: Kafka;
   private consumer: Consumer;
   private readonly admin;
-  /** Dead-letter producers by transactional id, connected (given their epoch) or connecting. */
+  /** The partitions' transactional producers by transactional id, each made by the partition's last fence. */
   private readonly producers = new Map<string, Promise<Producer>>();
   private running = false;
   /** Partitions of the last join, by topic. */
@@ -246,28 +246,28 @@ export class KafkaJsSource implements LogSource {
     return transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [entry] }] });
   }
 
-  private producerFor(topic: string, partition: number): Promise<Producer> {
+  /**
+   * A new producer for the partition's transactional id, which gets the id's next epoch: its first
+   * transaction() sends InitProducerId (connect() alone does not), which completes or aborts any
+   * transaction of an earlier producer with this id and fences that producer. Aborting the empty
+   * transaction sends nothing.
+   */
+  private newEpoch(topic: string, partition: number): Promise<Producer> {
     const transactionalId = partitionTransactionalId(this.options.groupId, topic, partition);
-    let producer = this.producers.get(transactionalId);
-    if (!producer) {
-      const created = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
-      // The first transaction() gets the producer the epoch of its transactional id (InitProducerId;
-      // connect() alone does not), which first completes or aborts any transaction of an earlier
-      // producer with this id and fences that producer. Aborting the empty transaction sends nothing.
-      producer = created
-        .connect()
-        .then(() => created.transaction())
-        .then((transaction) => transaction.abort())
-        .then(
-          () => created,
-          async (error: unknown) => {
-            await created.disconnect().catch(() => undefined);
-            throw error;
-          },
-        );
-      this.producers.set(transactionalId, producer);
-      producer.catch(() => void this.dropProducer(topic, partition, producer));
-    }
+    const created = this.kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+    const producer = created
+      .connect()
+      .then(() => created.transaction())
+      .then((transaction) => transaction.abort())
+      .then(
+        () => created,
+        async (error: unknown) => {
+          await created.disconnect().catch(() => undefined);
+          throw error;
+        },
+      );
+    this.producers.set(transactionalId, producer);
+    producer.catch(() => void this.dropProducer(topic, partition, producer));
     return producer;
   }
 
@@ -282,7 +282,7 @@ export class KafkaJsSource implements LogSource {
 
   async fence(topic: string, partition: number): Promise<void> {
     await this.dropProducer(topic, partition);
-    await this.producerFor(topic, partition);
+    await this.newEpoch(topic, partition);
   }
 
   async commitWithDeadLetters(topic: string, partition: number, offset: string, deadLetters: DeadLetter[], due: () => Promise<boolean>): Promise<void> {
@@ -322,9 +322,15 @@ export class KafkaJsSource implements LogSource {
     return byPartition;
   }
 
-  /** One transaction of the partition's producer, unless `due()`, asked once the producer has its epoch, says no. */
+  /**
+   * One transaction of the producer that the last fence of the partition made, unless `due()` says
+   * no. There is no new producer here: a new epoch fences whoever owns the partition now, which only
+   * a take-over may do (it reads the commit after its fence). After a failure the partition has no
+   * producer until it is fenced again.
+   */
   private async transact(topic: string, partition: number, due: () => Promise<boolean>, work: (transaction: Transaction) => Promise<void>): Promise<void> {
-    const pending = this.producerFor(topic, partition);
+    const pending = this.producers.get(partitionTransactionalId(this.options.groupId, topic, partition));
+    if (pending === undefined) throw new Error(`no producer of the current epoch for ${topic}[${partition}]: the partition must be taken over (fenced) again`);
     const producer = await pending;
     if (!(await due())) return;
     const transaction = await producer.transaction();
@@ -333,8 +339,7 @@ export class KafkaJsSource implements LogSource {
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
-      // A failed transactional producer may be fenced or in a bad state; a fresh one settles this
-      // transaction (InitProducerId completes or aborts it) before the next attempt.
+      // Fenced, or in a state only a new epoch settles: the next take-over's fence completes or aborts this transaction.
       await this.dropProducer(topic, partition, pending);
       throw error;
     }

@@ -37,7 +37,11 @@ export interface LogSource {
   /** Joins the group and calls `onBatch` for each fetched batch; `onAssignment` after every (re)join. */
   start(handlers: { onBatch: (batch: PartitionBatch) => Promise<void>; onAssignment: () => void }): Promise<void>;
   committed(topic: string, partition: number): Promise<CommittedOffset>;
-  /** Commits `offset` (the next one to read) with metadata; fenced like the dead letters (see `fence`). */
+  /**
+   * Commits `offset` (the next one to read) with metadata, in a transaction of the epoch that the
+   * partition's last `fence` made. After a failed commit (or dead-letter transaction) nothing more
+   * can be committed on the partition until it is fenced again.
+   */
   commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void>;
   /**
    * Takes the partition's commits over (a new epoch of its transactional id): a commit or dead-letter

@@ -10,6 +10,7 @@
  * takes a partition over first fences that id (no earlier owner can commit anything after that),
  * then reads the commit: it skips records below it, and when it finds an intent it rebuilds exactly
  * that batch, so a re-insert carries the same token and the store skips what it already has.
+ * A commit that fails is never retried in place: the partition is taken over again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBatch, type ClickHouseClient, type StoredEvent, type WriteResult } from '@csbs-errors/store';
@@ -57,6 +58,8 @@ interface PartitionState {
   inFlight: boolean;
   /** A run of this partition is being extracted: its batch must not be stored meanwhile. */
   extracting: boolean;
+  /** Given up after a failed commit: the partition is taken over again (see `takeOverAgain`). */
+  lost: boolean;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -146,6 +149,7 @@ export class IngestWorker {
           unstored: [],
           inFlight: false,
           extracting: false,
+          lost: false,
         };
         // A rebuilt batch judges record times by the clock of its first attempt.
         if (state.recoverUntil) state.pending.referenceMs = state.recoverUntil.referenceMs;
@@ -174,7 +178,7 @@ export class IngestWorker {
     const { messages } = batch;
     let at = 0;
     while (at < messages.length) {
-      if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
+      if (this.stopping || !batch.isActive() || !this.owns(state)) return;
       if (state.skipBelow !== null) {
         // The client may fetch from before the commit (a seek of abandonAll that outlived a
         // rebalance, a commit that landed after the client read its position): stored already.
@@ -216,7 +220,7 @@ export class IngestWorker {
       } finally {
         state.extracting = false;
       }
-      if (this.stopping || !batch.isActive() || state.generation !== this.generation) return;
+      if (this.stopping || !batch.isActive() || !this.owns(state)) return;
       for (const part of parts) state.pending.absorb(part);
       batch.markProcessed(run[run.length - 1]!.offset);
       at = end;
@@ -314,7 +318,42 @@ export class IngestWorker {
   }
 
   private owns(state: PartitionState): boolean {
-    return state.generation === this.generation;
+    return state.generation === this.generation && !state.lost;
+  }
+
+  /**
+   * Gives the partition up after a failed commit and takes it over again, as after a rebalance. A
+   * failed transaction may have been settled either way, and only a new epoch of the partition's
+   * transactional id can tell; but a new epoch fences whoever owns the partition now, and that may
+   * be another member already (this one has not heard of the rebalance yet). Committing in place
+   * after such a fence overwrote the new owner's intent with an older offset, and the owner after
+   * it formed other batches over rows stored already: events stored twice. A take-over reads the
+   * commit after its fence, so it goes on from whatever was committed last: an intent is rebuilt.
+   * Unstored data is dropped and read again from the oldest unstored offset.
+   */
+  private takeOverAgain(state: PartitionState): void {
+    if (!this.owns(state)) return;
+    state.lost = true;
+    const k = key(state.topic, state.partition);
+    if (this.states.get(k) === state) this.states.delete(k);
+    this.loading.delete(k);
+    const oldest = state.unstored[0] ?? state.pending.first;
+    if (oldest !== null) this.source.seek(state.topic, state.partition, oldest);
+  }
+
+  /** One attempt at a commit; a failure gives the partition up to be taken over again (`takeOverAgain`). */
+  private async commitOnce(state: PartitionState, what: string, action: () => Promise<void>): Promise<boolean> {
+    if (!this.owns(state)) return false;
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      if (!this.owns(state)) return false;
+      this.metrics.commitRetries.inc();
+      this.logger.warn({ err: error, topic: state.topic, partition: state.partition }, `${what} failed; taking the partition over again`);
+      this.takeOverAgain(state);
+      return false;
+    }
   }
 
   /** Retries `action` with exponential backoff while this worker still owns the partition. */
@@ -336,8 +375,7 @@ export class IngestWorker {
 
   private async storeAndCommit(state: PartitionState, builder: PartitionBatchBuilder, range: OffsetRange): Promise<void> {
     const { topic, partition } = state;
-    const commitRetry = () => this.metrics.commitRetries.inc();
-    if (!(await this.retry(state, 'intent commit', commitRetry, () => this.source.commit(topic, partition, range.first, encodeIntent(range, builder.referenceMs))))) return;
+    if (!(await this.commitOnce(state, 'intent commit', () => this.source.commit(topic, partition, range.first, encodeIntent(range, builder.referenceMs))))) return;
 
     const stored = builder.toStoredBatch(range);
     const started = performance.now();
@@ -353,7 +391,7 @@ export class IngestWorker {
     let lost = false;
     const committed =
       builder.deadLetters.length > 0
-        ? await this.retry(state, 'dead letters and commit', commitRetry, () =>
+        ? await this.commitOnce(state, 'dead letters and commit', () =>
             this.source.commitWithDeadLetters(topic, partition, next, builder.deadLetters, async () => {
               // Never publish twice: not after losing the partition, nor when the batch is committed
               // already (by an attempt of ours whose answer was lost, or by an earlier owner).
@@ -365,7 +403,7 @@ export class IngestWorker {
               return current.offset === null || BigInt(current.offset) <= BigInt(range.first);
             }),
           )
-        : await this.retry(state, 'commit', commitRetry, () => this.source.commit(topic, partition, next, null));
+        : await this.commitOnce(state, 'commit', () => this.source.commit(topic, partition, next, null));
     if (!committed || lost) return;
 
     this.metrics.batchRecords.observe(builder.records);

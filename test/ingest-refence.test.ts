@@ -11,12 +11,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { createExtractor } from '@csbs-errors/extract';
-import { IngestMetrics, IngestWorker, KafkaJsSource, decodeIntent, encodeIntent, partitionTransactionalId, type LogSource } from '@csbs-errors/ingest';
+import { IngestMetrics, IngestWorker, KafkaJsSource, decodeIntent, encodeIntent, partitionTransactionalId } from '@csbs-errors/ingest';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, produce, readDeadLetters, sampleCorpus, storedCounts, waitUntilDone } from './support/faults.js';
+import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, overriding, produce, readDeadLetters, sampleCorpus, storedCounts, waitUntilDone } from './support/faults.js';
 
 let brokers: string[];
 let store: TestStore;
@@ -89,15 +89,10 @@ test('an owner whose intent fails because a new owner fenced it takes the partit
     }
     await send();
   };
-  const intercepting: LogSource = {
-    start: (handlers) => source.start(handlers),
-    committed: (t, partition) => source.committed(t, partition),
+  const intercepting = overriding(source, {
     commit: (t, partition, offset, metadata) => commit(offset, metadata, () => source.commit(t, partition, offset, metadata)),
-    fence: (t, partition) => source.fence(t, partition),
     commitWithDeadLetters: (t, partition, offset, letters, due) => commit(offset, null, () => source.commitWithDeadLetters(t, partition, offset, letters, due)),
-    seek: (t, partition, offset) => source.seek(t, partition, offset),
-    stop: () => source.stop(),
-  };
+  });
   worker = new IngestWorker(intercepting, client, createExtractor(), { batchMaxRows, batchMaxMs: 1_000 }, new IngestMetrics(createMetricsRegistry()), logger);
   await worker.start();
   try {

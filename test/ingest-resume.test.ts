@@ -13,7 +13,7 @@ import { createLogger, createMetricsRegistry } from '@csbs-errors/observability'
 import type { ClickHouseClient } from '@csbs-errors/store';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, commitAsMember, produce, readDeadLetters, sampleCorpus, storedCounts, waitUntilDone } from './support/faults.js';
+import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, commitAsMember, overriding, produce, readDeadLetters, sampleCorpus, storedCounts, waitUntilDone } from './support/faults.js';
 
 let brokers: string[];
 let store: TestStore;
@@ -42,7 +42,7 @@ after(async () => {
  */
 function resumingPast(source: KafkaJsSource, from: bigint): LogSource {
   let resumed = false;
-  return {
+  return overriding(source, {
     start: (handlers) =>
       source.start({
         ...handlers,
@@ -52,13 +52,7 @@ function resumingPast(source: KafkaJsSource, from: bigint): LogSource {
           return handlers.onBatch({ ...batch, messages: batch.messages.filter((m) => BigInt(m.offset) >= from) });
         },
       }),
-    committed: (topic, partition) => source.committed(topic, partition),
-    commit: (topic, partition, offset, metadata) => source.commit(topic, partition, offset, metadata),
-    fence: (topic, partition) => source.fence(topic, partition),
-    commitWithDeadLetters: (topic, partition, offset, letters, due) => source.commitWithDeadLetters(topic, partition, offset, letters, due),
-    seek: (topic, partition, offset) => source.seek(topic, partition, offset),
-    stop: () => source.stop(),
-  };
+  });
 }
 
 test('a new owner whose fetch resumes past the committed intent reads again from the commit: nothing skipped', { timeout: 120_000 }, async () => {

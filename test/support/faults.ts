@@ -19,6 +19,7 @@ import assert from 'node:assert/strict';
 import { ClickHouseClient as NodeClickHouseClient } from '@clickhouse/client';
 import kafkajs from 'kafkajs';
 import type { ClickHouseClient } from '@csbs-errors/store';
+import type { LogSource } from '@csbs-errors/ingest';
 import { kafkaRequest, kafkaString } from './kafka.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +183,20 @@ export async function commitAsMember(brokers: string[], group: string, topic: st
   await ready;
   await consumer.commitOffsets([{ topic, partition: 0, offset, metadata }]);
   await consumer.disconnect();
+}
+
+/** `source` with some of its methods replaced: the real kafkajs source, with one step changed by a test. */
+export function overriding(source: LogSource, overrides: Partial<LogSource>): LogSource {
+  return {
+    start: (handlers) => source.start(handlers),
+    committed: (topic, partition) => source.committed(topic, partition),
+    commit: (topic, partition, offset, metadata) => source.commit(topic, partition, offset, metadata),
+    fence: (topic, partition) => source.fence(topic, partition),
+    commitWithDeadLetters: (topic, partition, offset, letters, due) => source.commitWithDeadLetters(topic, partition, offset, letters, due),
+    seek: (topic, partition, offset) => source.seek(topic, partition, offset),
+    stop: () => source.stop(),
+    ...overrides,
+  };
 }
 
 const SEND_TIMEOUT_MS = 20_000;

@@ -10,12 +10,15 @@
  * mostly decided by the code.
  *
  * Figures (all through the app in process, answer cache off, `--runs` sequential requests after a
- * warm-up; windows end mid-minute so that whole days, hours, minutes and raw edges all take part):
+ * warm-up; windows end mid-minute on a whole second, as the API's relative windows do, so that whole
+ * days, hours, minutes and seconds all take part):
  * - `frequency_p99_ms`, `trend_p99_ms`: /v1/errors/frequency (group_by=code, with the previous
  *   window) and /v1/errors/trend (interval auto = 1h, group_by=code), 7 days, all tenants.
  * - `code_page_p99_ms` (/v1/codes/{the busiest code}, 7 days), `top_tenants_p99_ms` (frequency by
  *   tenant, 7 days), `tenant_breakdown_p99_ms` (frequency by code and status for one tenant, 7 days).
  * - `frequency_30d_p99_ms`, `trend_30d_p99_ms` and `ratio_30d_vs_7d` (the larger of the two ratios).
+ * - `frequency_subsecond_p99_ms`: the 7-day frequency by code with window ends inside a second
+ *   (explicit times to the millisecond), whose edges only the raw events can answer.
  * - `speedup_vs_raw`: frequency and trend answered from the raw events only (rollups off, same run),
  *   median against median; `answers_equal` = 1 when every request above answered exactly as the
  *   raw scan did (the bench fails otherwise).
@@ -29,7 +32,7 @@
  * - `frequency_rows_read`, `raw_frequency_rows_read`: rows the engine reads for the 7-day frequency by
  *   code (both windows) through the planner and from the raw events: what the load of a shared
  *   machine cannot change.
- * - `rows_<table>`: rows of every rollup after the load (merged).
+ * - `rows_<table>[_<unit in seconds>]`: rows of every rollup after the load (merged).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,8 +98,8 @@ export async function run(args: string[]): Promise<Record<string, number>> {
     const raw = await buildApi({ ...common, rateLimit: false, cache: false, rollups: [], queryLimits: { maxExecutionSeconds: 600, maxResultRows: 200_000 } });
     apps.push(api, raw);
 
-    const to = end - 12_345;
-    const window = (days: number) => `from=${new Date(to - days * DAY).toISOString()}&to=${new Date(to).toISOString()}`;
+    const to = end - 12_000;
+    const window = (days: number, until = to) => `from=${new Date(until - days * DAY).toISOString()}&to=${new Date(until).toISOString()}`;
     const busiest = await busiestCode(client);
     const urls = {
       frequency: `/v1/errors/frequency?${window(7)}&group_by=code`,
@@ -106,6 +109,7 @@ export async function run(args: string[]): Promise<Record<string, number>> {
       tenant_breakdown: `/v1/errors/frequency?${window(7)}&group_by=code,status&tenant=tenant-001`,
       frequency_30d: `/v1/errors/frequency?${window(30)}&group_by=code`,
       trend_30d: `/v1/errors/trend?${window(30)}&group_by=code`,
+      frequency_subsecond: `/v1/errors/frequency?${window(7, to - 345)}&group_by=code`,
     };
     for (const url of Object.values(urls)) {
       const a = await answer(api, url);
@@ -146,6 +150,7 @@ export async function run(args: string[]): Promise<Record<string, number>> {
       frequency_30d_p99_ms: ms(p99.frequency_30d),
       trend_30d_p99_ms: ms(p99.trend_30d),
       ratio_30d_vs_7d: round(Math.max((p99.frequency_30d ?? NaN) / (p99.frequency ?? NaN), (p99.trend_30d ?? NaN) / (p99.trend ?? NaN))),
+      frequency_subsecond_p99_ms: ms(p99.frequency_subsecond),
       raw_frequency_p50_ms: round(rawFrequency),
       raw_trend_p50_ms: round(rawTrend),
       speedup_frequency: round(rawFrequency / (p50.frequency ?? NaN), 1),
@@ -218,6 +223,7 @@ export async function load(client: ClickHouseClient, n: number, start: number, s
           {statuses:Array(UInt16)}[ci + 1] AS status,
           {codes:Array(String)}[ci + 1] AS code,
           concat('synthetic failure ', toString(number % 1000)) AS message,
+          false AS message_truncated,
           [toString(number % 97)] AS params,
           ci < {known:UInt32} AS known,
           if(ci < {known:UInt32}, status, 0) AS catalog_status,
@@ -250,23 +256,26 @@ export async function load(client: ClickHouseClient, n: number, start: number, s
     query_params: { start, minutes: Math.floor(span / 60_000), perMinute: n / (span / 60_000) },
   });
   // Merged rollups, as background merges leave them after a while.
-  for (const table of [...ROLLUPS.map((r) => r.table), 'request_counts_1m']) {
+  for (const table of new Set([...ROLLUPS.map((r) => r.table), 'request_counts_1m'])) {
     await client.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
   }
 }
 
-/** Rows of every rollup. */
+/** Rows of every rollup (of each unit, in a table of several). */
 async function rollupRows(client: ClickHouseClient): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const { table } of ROLLUPS) {
-    const [row] = await (await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>();
-    counts[table] = Number(row?.n ?? 0);
+  for (const { table, unitColumn, stepMs } of ROLLUPS) {
+    const unit = stepMs / 1000;
+    const [row] = await (
+      await client.query({ query: `SELECT count() AS n FROM ${table}${unitColumn ? ' WHERE unit = {unit:UInt32}' : ''}`, query_params: { unit }, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    counts[unitColumn ? `${table}_${unit}` : table] = Number(row?.n ?? 0);
   }
   return counts;
 }
 
 async function busiestCode(client: ClickHouseClient): Promise<string> {
-  const [row] = await (await client.query({ query: 'SELECT code FROM error_counts_code_1d GROUP BY code ORDER BY sum(count) DESC LIMIT 1', format: 'JSONEachRow' })).json<{ code: string }>();
+  const [row] = await (await client.query({ query: 'SELECT code FROM error_counts_code WHERE unit = 86400 GROUP BY code ORDER BY sum(count) DESC LIMIT 1', format: 'JSONEachRow' })).json<{ code: string }>();
   return row?.code ?? 'CSBS.9999';
 }
 

@@ -2,10 +2,10 @@
  * Error counts for a window, exactly: whole days, hours and minutes from the rollups, the partial
  * minutes at either end from the raw events. Which rollup answers a piece is the planner's choice:
  * the smallest one that has every column the request groups or filters by (see ROLLUPS). Values
- * are always bound, never spliced; only names from fixed lists (tables, group fields) are written
- * into the SQL text.
+ * are always bound, never spliced; only names and numbers from fixed lists (tables, group fields,
+ * units) are written into the SQL text.
  */
-import { DAY_MS, HOUR_MS, MINUTE_MS, ceilTo, floorTo } from './time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, ceilTo, floorTo } from './time.js';
 import type { Filters, Window } from './window.js';
 
 export type GroupField = 'code' | 'status' | 'tenant' | 'operation';
@@ -41,6 +41,14 @@ export interface Rollup {
   stepMs: number;
   /** The group columns it keeps; a request may use it when it groups and filters by these only. */
   dims: readonly RollupColumn[];
+  /** The table holds several units told apart by its `unit` column (seconds); this rollup is the rows of one. */
+  unitColumn: boolean;
+}
+
+/** The condition that keeps a rollup's rows (its unit's, in a table of several units) with `column` in [from, to). */
+export function rollupRange(rollup: Rollup, from: string, to: string): string {
+  const range = `${rollup.column} >= ${from} AND ${rollup.column} < ${to}`;
+  return rollup.unitColumn ? `(unit = ${rollup.stepMs / 1000} AND ${range})` : `(${range})`;
 }
 
 /** Group columns, and catalog_status (the catalog row an event matched), which the code page counts by. */
@@ -51,22 +59,27 @@ const CODE: readonly RollupColumn[] = ['code', 'status', 'catalog_status'];
 const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
 const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
 
+/** The units of the rollup tables of migration 0010 (each holds all four, in column `unit`). */
+const UNITS = [DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS];
+const allUnits = (table: string, dims: readonly RollupColumn[]): Rollup[] => UNITS.map((stepMs) => ({ table, column: 't', stepMs, dims, unitColumn: true }));
+const [CODE_1D, CODE_1H, CODE_1M, CODE_1S] = allUnits('error_counts_code', CODE);
+const [TENANT_1D, TENANT_1H, TENANT_1M, TENANT_1S] = allUnits('error_counts_tenant', TENANT);
+const [OPERATION_1D, OPERATION_1H, OPERATION_1M, OPERATION_1S] = allUnits('error_counts_operation', OPERATION);
+const full = (table: string, column: string, stepMs: number): Rollup => ({ table, column, stepMs, dims: ALL, unitColumn: false });
+
 /**
- * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0008). Per
+ * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010). Per
  * unit, smallest first: by code and status (a few dozen rows per unit), by tenant or by operation
- * (with code and status), then the full one by all four columns, which answers anything.
+ * (with code and status), then the full one by all four columns (per day, hour and minute), which
+ * answers anything. The planner's choice is the same set of dimensions at every unit, so a request
+ * it can answer without the full rollups reads one table (and raw events for the parts of seconds
+ * at the window's ends, if any).
  */
 export const ROLLUPS: readonly Rollup[] = [
-  { table: 'error_counts_code_1d', column: 'day', stepMs: DAY_MS, dims: CODE },
-  { table: 'error_counts_tenant_1d', column: 'day', stepMs: DAY_MS, dims: TENANT },
-  { table: 'error_counts_operation_1d', column: 'day', stepMs: DAY_MS, dims: OPERATION },
-  { table: 'error_counts_1d', column: 'day', stepMs: DAY_MS, dims: ALL },
-  { table: 'error_counts_code_1h', column: 'hour', stepMs: HOUR_MS, dims: CODE },
-  { table: 'error_counts_tenant_1h', column: 'hour', stepMs: HOUR_MS, dims: TENANT },
-  { table: 'error_counts_operation_1h', column: 'hour', stepMs: HOUR_MS, dims: OPERATION },
-  { table: 'error_counts_1h', column: 'hour', stepMs: HOUR_MS, dims: ALL },
-  { table: 'error_counts_code_1m', column: 'minute', stepMs: MINUTE_MS, dims: CODE },
-  { table: 'error_counts_1m', column: 'minute', stepMs: MINUTE_MS, dims: ALL },
+  CODE_1D!, TENANT_1D!, OPERATION_1D!, full('error_counts_1d', 'day', DAY_MS),
+  CODE_1H!, TENANT_1H!, OPERATION_1H!, full('error_counts_1h', 'hour', HOUR_MS),
+  CODE_1M!, TENANT_1M!, OPERATION_1M!, full('error_counts_1m', 'minute', MINUTE_MS),
+  CODE_1S!, TENANT_1S!, OPERATION_1S!,
 ];
 
 /** The rollups of migrations 0002 and 0004 only (by all four columns): what a store had before 0008. */
@@ -102,8 +115,9 @@ export interface Segment {
 
 /**
  * Splits [from, to) into the coarsest aligned pieces: the whole days in the middle from the daily
- * rollup, the whole hours on either side of them from the hourly one, and so on down to the partial
- * minutes at the edges, which only the raw events can answer.
+ * rollup, the whole hours on either side of them from the hourly one, and so on down to the pieces
+ * no rollup unit fits (parts of a second, or of a minute when no finer rollup has the columns),
+ * which only the raw events can answer.
  */
 export function planSegments(from: number, to: number, rollups: readonly Rollup[]): Segment[] {
   if (from >= to) return [];
@@ -140,8 +154,9 @@ export function errorCountsSource(window: Window, filters: Filters, options: Cou
  * The counts of several windows at once (e.g. a window and the one before it; disjoint, newest
  * first), each source table read once: rows (keys..., [bucket], [w], count, [first_seen,
  * last_seen]) where `w` (with two windows or more) is the index of the row's window. One SELECT per
- * source table over all the segments it answers, glued with UNION ALL: whole days, hours and minutes
- * from the rollups, the partial minutes at the edges from the raw events. Every aggregate is a plain
+ * source table over all the segments it answers (one condition per unit and range), glued with
+ * UNION ALL: whole days, hours, minutes and seconds from the rollups, what is left at the edges from
+ * the raw events. Every aggregate is a plain
  * sum/min/max grouped by key columns or expressions of the time column, so that ClickHouse can answer
  * from the rollups' aggregate projections; rollup times are compared as DateTime (no per-row
  * conversion), raw times as DateTime64(3).
@@ -181,7 +196,11 @@ export function windowedCounts(windows: readonly Window[], filters: Filters, opt
   const selects: string[] = [];
   for (const { rollup, ranges, windows: present } of byTable.values()) {
     const column = rollup?.column ?? 'ts';
-    const conditions = ranges.map((range) => `(${column} >= ${bound(rollup, range.from)} AND ${column} < ${bound(rollup, range.to)})`);
+    const conditions = ranges.map((range) => {
+      const from = bound(range.rollup, range.from);
+      const to = bound(range.rollup, range.to);
+      return range.rollup ? rollupRange(range.rollup, from, to) : `(ts >= ${from} AND ts < ${to})`;
+    });
     const columns: string[] = [...keys];
     const groups: string[] = [...keys];
     if (bucketMs !== undefined) {

@@ -37,6 +37,7 @@ export function parseTimeParameter(parameter: string, text: string, now: number)
   return ms;
 }
 
+export const SECOND_MS = 1_000;
 export const MINUTE_MS = 60_000;
 export const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 export const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;

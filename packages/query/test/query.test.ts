@@ -22,6 +22,7 @@ import {
   readObservedCodes,
   readRate,
   readTrend,
+  windowedCounts,
   resolveInterval,
   resolveWindow,
   minuteWindow,
@@ -53,6 +54,7 @@ const WINDOWS = [
   { name: 'days+hours+minutes+raw', from: at('2026-11-17T22:30:15.500Z'), to: at('2026-11-20T01:10:20.250Z') },
   { name: 'sub-minute', from: at('2026-11-19T12:00:00.000Z'), to: at('2026-11-19T12:00:30.001Z') },
   { name: 'whole days', from: at('2026-11-18T00:00:00.000Z'), to: at('2026-11-20T00:00:00.000Z') },
+  { name: 'days+hours+minutes+seconds', from: at('2026-11-17T22:30:15.000Z'), to: at('2026-11-20T01:10:20.000Z') },
 ];
 const FIELDS: GroupField[] = ['code', 'status', 'tenant', 'operation'];
 const COMBOS: GroupField[][] = [];
@@ -71,18 +73,29 @@ const VARIANTS: Array<[string, readonly Rollup[]]> = [
 ];
 
 describe('the planner', () => {
-  const tables = (keys: Parameters<typeof neededColumns>[0], filters: Filters = NO_FILTERS) => planRollups(neededColumns(keys, filters)).map((r) => r.table);
+  const tables = (keys: Parameters<typeof neededColumns>[0], filters: Filters = NO_FILTERS) => planRollups(neededColumns(keys, filters)).map((r) => (r.unitColumn ? `${r.table} ${r.stepMs / 1000}` : r.table));
 
   test('picks, per unit, the smallest rollup with every column a request groups and filters by', () => {
-    assert.deepEqual(tables(['code']), ['error_counts_code_1d', 'error_counts_code_1h', 'error_counts_code_1m']);
-    assert.deepEqual(tables(['code', 'status']), ['error_counts_code_1d', 'error_counts_code_1h', 'error_counts_code_1m']);
-    assert.deepEqual(tables(['code'], { ...NO_FILTERS, tenant: ['t'] }), ['error_counts_tenant_1d', 'error_counts_tenant_1h', 'error_counts_1m']);
-    assert.deepEqual(tables(['tenant']), ['error_counts_tenant_1d', 'error_counts_tenant_1h', 'error_counts_1m']);
-    assert.deepEqual(tables(['operation', 'status']), ['error_counts_operation_1d', 'error_counts_operation_1h', 'error_counts_1m']);
-    assert.deepEqual(tables(['tenant', 'operation']), ['error_counts_1d', 'error_counts_1h', 'error_counts_1m']);
+    const units = (table: string) => [`${table} 86400`, `${table} 3600`, `${table} 60`, `${table} 1`];
+    const FULL = ['error_counts_1d', 'error_counts_1h', 'error_counts_1m'];
+    assert.deepEqual(tables(['code']), units('error_counts_code'));
+    assert.deepEqual(tables(['code', 'status']), units('error_counts_code'));
+    assert.deepEqual(tables(['code'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_tenant'));
+    assert.deepEqual(tables(['tenant']), units('error_counts_tenant'));
+    assert.deepEqual(tables(['operation', 'status']), units('error_counts_operation'));
+    // Tenant and operation together: only the full rollups (no per-second one; raw events below a minute).
+    assert.deepEqual(tables(['tenant', 'operation']), FULL);
     // catalog_status is kept by the code rollups only: with a tenant filter, the raw events answer.
-    assert.deepEqual(tables(['code', 'catalog_status']), ['error_counts_code_1d', 'error_counts_code_1h', 'error_counts_code_1m']);
+    assert.deepEqual(tables(['code', 'catalog_status']), units('error_counts_code'));
     assert.deepEqual(tables(['code', 'catalog_status'], { ...NO_FILTERS, tenant: ['t'] }), []);
+  });
+
+  test('a window with ends on whole seconds reads one table; parts of a second come from the raw events', () => {
+    const sources = (from: string, to: string, filters: Filters = NO_FILTERS) =>
+      [...windowedCounts([{ from: at(from), to: at(to) }], filters, { keys: ['code'], prefix: 'p' }).sql.matchAll(/FROM (\w+)/g)].map((m) => m[1]).sort();
+    assert.deepEqual(sources('2026-11-17T22:30:15Z', '2026-11-20T01:10:20Z'), ['error_counts_code']);
+    assert.deepEqual(sources('2026-11-17T22:30:15Z', '2026-11-20T01:10:20Z', { ...NO_FILTERS, tenant: ['t'] }), ['error_counts_tenant']);
+    assert.deepEqual(sources('2026-11-17T22:30:15.500Z', '2026-11-20T01:10:20Z'), ['error_counts_code', 'events']);
   });
 });
 

@@ -18,6 +18,7 @@ const ORDER_BY = /\bORDER BY \(?([^)\n]+)\)?/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/;
 const ALTER_TABLE = /^ALTER TABLE (\w+)\b/;
 export const INSERT_SELECT = /^INSERT INTO (\w+)\s+SELECT\b/;
+const DROP = /^DROP (TABLE|VIEW) IF EXISTS (\w+)\s*$/;
 
 export class ClusterSchemaError extends Error {
   override name = 'ClusterSchemaError';
@@ -61,5 +62,11 @@ ENGINE = Distributed(${cluster}, currentDatabase(), ${name}${LOCAL_SUFFIX}, city
   // A backfill (INSERT ... SELECT) runs once, not on every node: it reads and writes the
   // Distributed tables, which shard its rows like any insert.
   if (INSERT_SELECT.test(statement)) return [statement];
+  const drop = DROP.exec(statement);
+  if (drop?.[1] && drop[2]) {
+    // A table is the Distributed one and its local tables; a view exists once per node.
+    const names = drop[1] === 'TABLE' ? [drop[2], `${drop[2]}${LOCAL_SUFFIX}`] : [drop[2]];
+    return names.map((name) => `DROP ${drop[1]} IF EXISTS ${name} ${onCluster}`);
+  }
   throw new ClusterSchemaError(`no cluster form for the statement: ${statement.slice(0, 80)}`);
 }

@@ -14,13 +14,9 @@ const ttlColumns: Record<string, string> = {
   request_counts_1m: 'minute',
   error_counts_1h: 'hour',
   error_counts_1d: 'day',
-  error_counts_code_1m: 'minute',
-  error_counts_code_1h: 'hour',
-  error_counts_code_1d: 'day',
-  error_counts_tenant_1h: 'hour',
-  error_counts_tenant_1d: 'day',
-  error_counts_operation_1h: 'hour',
-  error_counts_operation_1d: 'day',
+  error_counts_code: 't',
+  error_counts_tenant: 't',
+  error_counts_operation: 't',
 };
 
 export async function applyRetention(client: ClickHouseClient, days: number, options: SchemaOptions = {}): Promise<string[]> {

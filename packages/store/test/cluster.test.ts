@@ -32,13 +32,15 @@ test('every table becomes a Replicated _local table ON CLUSTER behind a Distribu
   assert.equal(distributed, 'CREATE TABLE IF NOT EXISTS events ON CLUSTER main AS events_local\nENGINE = Distributed(main, currentDatabase(), events_local, cityHash64(code, tenant, ts))');
 });
 
-test('materialized views read and write the local tables of their node; ALTERs go to the local tables', () => {
+test('materialized views read and write the local tables of their node; ALTERs go to the local tables; drops reach both', () => {
   assert.deepEqual(clusterStatements('CREATE MATERIALIZED VIEW IF NOT EXISTS v TO t AS\nSELECT a FROM events GROUP BY a', 'c'), [
     'CREATE MATERIALIZED VIEW IF NOT EXISTS v ON CLUSTER c TO t_local AS\nSELECT a FROM events_local GROUP BY a',
   ]);
   assert.deepEqual(clusterStatements('ALTER TABLE events MODIFY TTL toDateTime(ts) + INTERVAL 7 DAY', 'c'), [
     'ALTER TABLE events_local ON CLUSTER c MODIFY TTL toDateTime(ts) + INTERVAL 7 DAY',
   ]);
+  assert.deepEqual(clusterStatements('DROP TABLE IF EXISTS t', 'c'), ['DROP TABLE IF EXISTS t ON CLUSTER c', 'DROP TABLE IF EXISTS t_local ON CLUSTER c']);
+  assert.deepEqual(clusterStatements('DROP VIEW IF EXISTS v', 'c'), ['DROP VIEW IF EXISTS v ON CLUSTER c']);
   assert.throws(() => clusterStatements('DROP TABLE events', 'c'), ClusterSchemaError);
 });
 

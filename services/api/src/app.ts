@@ -6,7 +6,7 @@
  * read through @csbs-errors/query and shape the answer. Parameters are validated with zod through the type provider.
  */
 import { getHeapStatistics } from 'node:v8';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import underPressure from '@fastify/under-pressure';
 import { loadDefaultCatalog, type Catalog } from '@csbs-errors/catalog';
@@ -72,7 +72,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify logs each request twice (received, completed); logAnswered writes one line instead.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Long path parameters reach validation (a 400 naming them) instead of the router's 414.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The problems plugin answers requests that arrive while closing (as a problem, not plain JSON).

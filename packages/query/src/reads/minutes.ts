@@ -4,7 +4,7 @@
  * rollup that has the columns (the planner's choice), requests from request_counts_1m.
  */
 import { MINUTE_MS } from '../time.js';
-import { ROLLUPS, planRollups } from '../counts.js';
+import { ROLLUPS, planRollups, rollupRange } from '../counts.js';
 import type { QueryFn } from '../runner.js';
 
 /** Epoch minutes [fromMinute, toMinute). */
@@ -29,19 +29,21 @@ export async function readMinuteCounts(
   const rollup = planRollups(byTenant ? ['code', 'tenant'] : ['code'], ROLLUPS.filter((r) => r.stepMs === MINUTE_MS))[0];
   if (rollup === undefined) throw new Error('no per-minute rollup');
   const params: Record<string, unknown> = { codes: request.codes };
-  const conditions = request.ranges.map((range, i) => {
+  const bounds = request.ranges.map((range, i) => {
     params[`f${i}`] = range.fromMinute * 60;
     params[`t${i}`] = range.toMinute * 60;
-    return `(minute >= toDateTime({f${i}:UInt32}, 'UTC') AND minute < toDateTime({t${i}:UInt32}, 'UTC'))`;
+    return { from: `toDateTime({f${i}:UInt32}, 'UTC')`, to: `toDateTime({t${i}:UInt32}, 'UTC')` };
   });
-  const inRanges = conditions.length > 0 ? `(${conditions.join(' OR ')})` : '0';
+  const anyOf = (conditions: string[]) => (conditions.length > 0 ? `(${conditions.join(' OR ')})` : '0');
+  const inRollup = anyOf(bounds.map((b) => rollupRange(rollup, b.from, b.to)));
+  const inRanges = anyOf(bounds.map((b) => `(minute >= ${b.from} AND minute < ${b.to})`));
   const tenant = byTenant ? 'tenant' : "'' AS tenant";
   const groups = byTenant ? 'm, tenant' : 'm';
   type Row = { kind: string; m: number | string; tenant: string; n: number | string };
   const rows = await query<Row>(
     `SELECT kind, m, tenant, n FROM (
-       SELECT 'e' AS kind, intDiv(toUnixTimestamp(minute), 60) AS m, ${tenant}, sum(count) AS n
-       FROM ${rollup.table} WHERE code IN {codes:Array(String)} AND ${inRanges} GROUP BY ${groups}
+       SELECT 'e' AS kind, intDiv(toUnixTimestamp(${rollup.column}), 60) AS m, ${tenant}, sum(count) AS n
+       FROM ${rollup.table} WHERE code IN {codes:Array(String)} AND ${inRollup} GROUP BY ${groups}
        UNION ALL
        SELECT 'r' AS kind, intDiv(toUnixTimestamp(minute), 60) AS m, ${tenant}, sum(requests) AS n
        FROM request_counts_1m WHERE ${inRanges} GROUP BY ${groups}

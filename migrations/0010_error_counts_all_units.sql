@@ -7,6 +7,7 @@
 --   error_counts_code        by code, status and catalog_status (the catalog row matched)
 --   error_counts_tenant      by tenant, code and status
 --   error_counts_operation   by operation, code and status
+--   error_counts_params      by code and template parameter values (the code page's top values)
 -- Units are aligned in UTC (intDiv of the Unix time). One view per table writes the four units of
 -- each inserted block; replayed inserts are deduplicated here as in the other rollups. The tables
 -- are filled from the events stored before this migration (migrations run before the ingest worker
@@ -103,6 +104,35 @@ FROM events
 ARRAY JOIN [1, 60, 3600, 86400] AS unit
 GROUP BY unit, t, operation, code, status;
 
+-- the code page's most frequent parameter values
+CREATE TABLE IF NOT EXISTS error_counts_params
+(
+    unit UInt32,
+    t DateTime('UTC'),
+    code LowCardinality(String),
+    params Array(String),
+    count SimpleAggregateFunction(sum, UInt64),
+    first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(t)
+ORDER BY (unit, t, code, params)
+TTL t + INTERVAL 90 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS error_counts_params_mv TO error_counts_params AS
+SELECT
+    unit,
+    toDateTime(intDiv(toUnixTimestamp(ts), unit) * unit, 'UTC') AS t,
+    code, params,
+    count() AS count,
+    min(ts) AS first_seen,
+    max(ts) AS last_seen
+FROM events
+ARRAY JOIN [1, 60, 3600, 86400] AS unit
+GROUP BY unit, t, code, params;
+
 INSERT INTO error_counts_code
 SELECT unit, toDateTime(intDiv(toUnixTimestamp(ts), unit) * unit, 'UTC') AS t, code, status, catalog_status, count() AS count, min(ts) AS first_seen, max(ts) AS last_seen
 FROM events
@@ -120,6 +150,12 @@ SELECT unit, toDateTime(intDiv(toUnixTimestamp(ts), unit) * unit, 'UTC') AS t, o
 FROM events
 ARRAY JOIN [1, 60, 3600, 86400] AS unit
 GROUP BY unit, t, operation, code, status;
+
+INSERT INTO error_counts_params
+SELECT unit, toDateTime(intDiv(toUnixTimestamp(ts), unit) * unit, 'UTC') AS t, code, params, count() AS count, min(ts) AS first_seen, max(ts) AS last_seen
+FROM events
+ARRAY JOIN [1, 60, 3600, 86400] AS unit
+GROUP BY unit, t, code, params;
 
 DROP VIEW IF EXISTS error_counts_code_1m_mv;
 DROP VIEW IF EXISTS error_counts_code_1h_mv;

@@ -51,13 +51,14 @@ export function rollupRange(rollup: Rollup, from: string, to: string): string {
   return rollup.unitColumn ? `(unit = ${rollup.stepMs / 1000} AND ${range})` : `(${range})`;
 }
 
-/** Group columns, and catalog_status (the catalog row an event matched), which the code page counts by. */
-export type RollupColumn = GroupField | 'catalog_status';
+/** Group columns, and what the code page counts by: catalog_status (the catalog row an event matched) and the template parameter values. */
+export type RollupColumn = GroupField | 'catalog_status' | 'params';
 
 const ALL: readonly RollupColumn[] = ['code', 'status', 'tenant', 'operation'];
 const CODE: readonly RollupColumn[] = ['code', 'status', 'catalog_status'];
 const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
 const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
+const PARAMS: readonly RollupColumn[] = ['code', 'params'];
 
 /** The units of the rollup tables of migration 0010 (each holds all four, in column `unit`). */
 const UNITS = [DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS];
@@ -65,21 +66,23 @@ const allUnits = (table: string, dims: readonly RollupColumn[]): Rollup[] => UNI
 const [CODE_1D, CODE_1H, CODE_1M, CODE_1S] = allUnits('error_counts_code', CODE);
 const [TENANT_1D, TENANT_1H, TENANT_1M, TENANT_1S] = allUnits('error_counts_tenant', TENANT);
 const [OPERATION_1D, OPERATION_1H, OPERATION_1M, OPERATION_1S] = allUnits('error_counts_operation', OPERATION);
+const [PARAMS_1D, PARAMS_1H, PARAMS_1M, PARAMS_1S] = allUnits('error_counts_params', PARAMS);
 const full = (table: string, column: string, stepMs: number): Rollup => ({ table, column, stepMs, dims: ALL, unitColumn: false });
 
 /**
  * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010). Per
  * unit, smallest first: by code and status (a few dozen rows per unit), by tenant or by operation
- * (with code and status), then the full one by all four columns (per day, hour and minute), which
+ * (with code and status), by code and parameter values (only requests that count by params can use
+ * it), then the full one by all four columns (per day, hour and minute), which
  * answers anything. The planner's choice is the same set of dimensions at every unit, so a request
  * it can answer without the full rollups reads one table (and raw events for the parts of seconds
  * at the window's ends, if any).
  */
 export const ROLLUPS: readonly Rollup[] = [
-  CODE_1D!, TENANT_1D!, OPERATION_1D!, full('error_counts_1d', 'day', DAY_MS),
-  CODE_1H!, TENANT_1H!, OPERATION_1H!, full('error_counts_1h', 'hour', HOUR_MS),
-  CODE_1M!, TENANT_1M!, OPERATION_1M!, full('error_counts_1m', 'minute', MINUTE_MS),
-  CODE_1S!, TENANT_1S!, OPERATION_1S!,
+  CODE_1D!, TENANT_1D!, OPERATION_1D!, PARAMS_1D!, full('error_counts_1d', 'day', DAY_MS),
+  CODE_1H!, TENANT_1H!, OPERATION_1H!, PARAMS_1H!, full('error_counts_1h', 'hour', HOUR_MS),
+  CODE_1M!, TENANT_1M!, OPERATION_1M!, PARAMS_1M!, full('error_counts_1m', 'minute', MINUTE_MS),
+  CODE_1S!, TENANT_1S!, OPERATION_1S!, PARAMS_1S!,
 ];
 
 /** The rollups of migrations 0002 and 0004 only (by all four columns): what a store had before 0008. */
@@ -226,7 +229,8 @@ export function windowedCounts(windows: readonly Window[], filters: Filters, opt
   }
   if (selects.length === 0) {
     // Empty windows: a source with the right columns and no rows.
-    const columns: string[] = [...keys.map((k) => (k === 'status' || k === 'catalog_status' ? `toUInt16(0) AS ${k}` : `'' AS ${k}`))];
+    const empty = (k: RollupColumn) => (k === 'status' || k === 'catalog_status' ? `toUInt16(0) AS ${k}` : k === 'params' ? 'CAST([], \'Array(String)\') AS params' : `'' AS ${k}`);
+    const columns: string[] = keys.map(empty);
     if (bucketMs !== undefined) columns.push('toUInt32(0) AS bucket');
     if (labelled) columns.push('toUInt8(0) AS w');
     columns.push('toUInt64(0) AS count');

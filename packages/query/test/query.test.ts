@@ -88,6 +88,9 @@ describe('the planner', () => {
     // catalog_status is kept by the code rollups only: with a tenant filter, the raw events answer.
     assert.deepEqual(tables(['code', 'catalog_status']), units('error_counts_code'));
     assert.deepEqual(tables(['code', 'catalog_status'], { ...NO_FILTERS, tenant: ['t'] }), []);
+    // The code page's parameter values: by code and params, or the raw events under any other filter.
+    assert.deepEqual(tables(['code', 'params']), units('error_counts_params'));
+    assert.deepEqual(tables(['code', 'params'], { ...NO_FILTERS, status: [500] }), []);
   });
 
   test('a window with ends on whole seconds reads one table; parts of a second come from the raw events', () => {

@@ -17,6 +17,7 @@ const ttlColumns: Record<string, string> = {
   error_counts_code: 't',
   error_counts_tenant: 't',
   error_counts_operation: 't',
+  error_counts_params: 't',
 };
 
 export async function applyRetention(client: ClickHouseClient, days: number, options: SchemaOptions = {}): Promise<string[]> {

@@ -1,9 +1,9 @@
 /**
  * What was observed per code in a window: count, first/last seen and top tenants (rollups), the
- * events per matched catalog row (rollups by code, status and catalog_status; raw events when a
- * tenant or operation filter rules those out) and the top placeholder values (raw events).
+ * events per matched catalog row (rollups by code, status and catalog_status) and the top
+ * placeholder values (rollups by code and params); raw events where a filter rules the rollups out.
  */
-import { DT, errorCountsSource, filterSql, type Rollup } from '../counts.js';
+import { errorCountsSource, filterSql, type Rollup } from '../counts.js';
 import type { Filters, Window } from '../window.js';
 import type { QueryFn } from '../runner.js';
 
@@ -30,7 +30,7 @@ export async function readObservedCodes(query: QueryFn, request: CodesRequest): 
   const rollups = request.rollups ? { rollups: request.rollups } : {};
   const tenantSource = errorCountsSource(window, filters, { keys: ['code', 'tenant'], seen: true, prefix: 'o', ...rollups });
   const rowSource = errorCountsSource(window, filters, { keys: ['code', 'catalog_status'], prefix: 'c', ...rollups });
-  const raw = filterSql(filters, 'r');
+  const paramSource = errorCountsSource(window, filters, { keys: ['code', 'params'], prefix: 'p', ...rollups });
   const [tenantRows, rowRows, paramRows] = await Promise.all([
     query<{ code: string; tenant: string; n: string; total: string; first_ms: string; last_ms: string }>(
       `SELECT code, tenant, n, sum(n) OVER (PARTITION BY code) AS total,
@@ -45,10 +45,10 @@ export async function readObservedCodes(query: QueryFn, request: CodesRequest): 
       rowSource.params,
     ),
     query<{ code: string; params: string[]; n: string }>(
-      `SELECT code, params, count() AS n FROM events
-       WHERE ts >= ${DT('r_from')} AND ts < ${DT('r_to')} AND ${raw.sql} AND notEmpty(params)
+      `SELECT code, params, sum(count) AS n FROM (${paramSource.sql})
+       WHERE notEmpty(params)
        GROUP BY code, params ORDER BY code, n DESC, params LIMIT {top:UInt32} BY code`,
-      { ...raw.params, r_from: window.from, r_to: window.to, top },
+      { ...paramSource.params, top },
     ),
   ]);
   const observed = new Map<string, ObservedCode>();

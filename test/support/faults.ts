@@ -499,9 +499,17 @@ export async function storedCounts(store: ClickHouseClient): Promise<StoredCount
   const [events] = await rows<{ n: string }>(store, 'SELECT count() AS n FROM events');
   const rollups = await rows<{ name: string }>(store, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'error\\_counts\\_%' AND engine LIKE '%MergeTree' ORDER BY name");
   const errorCounts: Record<string, number> = {};
+  const withUnits = new Set((await rows<{ table: string }>(store, "SELECT table FROM system.columns WHERE database = currentDatabase() AND name = 'unit'")).map((r) => r.table));
   for (const { name } of rollups) {
-    const [sum] = await rows<{ n: string }>(store, `SELECT sum(count) AS n FROM ${name}`);
-    errorCounts[name] = Number(sum?.n ?? 0);
+    // A table of several units (migration 0010) counts every event once per unit.
+    if (withUnits.has(name)) {
+      const units = await rows<{ unit: number; n: string }>(store, `SELECT unit, sum(count) AS n FROM ${name} GROUP BY unit`);
+      if (units.length === 0) errorCounts[name] = 0;
+      for (const { unit, n } of units) errorCounts[`${name} ${unit}`] = Number(n);
+    } else {
+      const [sum] = await rows<{ n: string }>(store, `SELECT sum(count) AS n FROM ${name}`);
+      errorCounts[name] = Number(sum?.n ?? 0);
+    }
   }
   const [requests] = await rows<{ n: string }>(store, 'SELECT sum(requests) AS n FROM request_counts_1m');
   const codes = await rows<{ code: string; n: string }>(store, 'SELECT code, count() AS n FROM events GROUP BY code');

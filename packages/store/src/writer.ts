@@ -59,14 +59,31 @@ const PARTITIONS_PER_INSERT = 50;
 /** Inserts per refused group at most, while looking for the refused rows (halving). */
 const MAX_SPLIT_INSERTS = 256;
 
+/** A table and how its rows are sent: objects (JSONEachRow), or arrays in `columns` order (JSONCompactEachRow). */
+interface Target<T> {
+  table: string;
+  compact?: { columns: [string, ...string[]]; row: (row: T) => unknown[] };
+}
+
+const EVENTS: Target<StoredEvent> = { table: 'events' };
+/**
+ * Request counts are most of a batch's rows (nearly one per record when traffic spreads over many
+ * tenants), and the engine parses arrays faster than objects: 4.3 against 6.5 µs of CPU per row
+ * (docs/performance.md).
+ */
+const REQUEST_COUNTS: Target<RequestCountRow> = {
+  table: 'request_counts_1m',
+  compact: { columns: ['minute', 'tenant', 'operation', 'status', 'requests'], row: (r) => [r.minute, r.tenant, r.operation, r.status, r.requests] },
+};
+
 export async function writeBatch(client: ClickHouseClient, batch: StoredBatch): Promise<WriteResult> {
   const result: WriteResult = { refusedEvents: [], refusedRequestCounts: [] };
   // Requests first: a reader never sees more errors than requests for a minute that is complete.
   for (const [token, rows] of byDays(batch.requestCounts, (row) => row.minute, `${batch.token}:requests`)) {
-    result.refusedRequestCounts.push(...(await insertFindingRefused(client, 'request_counts_1m', rows, token, { left: MAX_SPLIT_INSERTS })));
+    result.refusedRequestCounts.push(...(await insertFindingRefused(client, REQUEST_COUNTS, rows, token, { left: MAX_SPLIT_INSERTS })));
   }
   for (const [token, rows] of byDays(batch.events, (event) => event.ts, `${batch.token}:events`)) {
-    result.refusedEvents.push(...(await insertFindingRefused(client, 'events', rows, token, { left: MAX_SPLIT_INSERTS })));
+    result.refusedEvents.push(...(await insertFindingRefused(client, EVENTS, rows, token, { left: MAX_SPLIT_INSERTS })));
   }
   return result;
 }
@@ -100,9 +117,12 @@ function byDays<T>(rows: T[], ts: (row: T) => string, token: string): Array<[str
  * `TOKEN/1` (deterministic: the same rows are split the same way on a replay) until the refused
  * rows are single, or the budget of inserts is spent (then a refused part is returned whole).
  */
-async function insertFindingRefused<T>(client: ClickHouseClient, table: string, rows: T[], token: string, budget: { left: number }): Promise<Array<RefusedRows<T>>> {
+async function insertFindingRefused<T>(client: ClickHouseClient, target: Target<T>, rows: T[], token: string, budget: { left: number }): Promise<Array<RefusedRows<T>>> {
   try {
-    await client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: token } });
+    const clickhouse_settings = { insert_deduplication_token: token };
+    const { table, compact } = target;
+    if (compact) await client.insert({ table, values: rows.map(compact.row), format: 'JSONCompactEachRow', columns: compact.columns, clickhouse_settings });
+    else await client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings });
     return [];
   } catch (error) {
     if (!isRowsRejection(error)) throw error;
@@ -110,8 +130,8 @@ async function insertFindingRefused<T>(client: ClickHouseClient, table: string, 
     budget.left -= 2;
     const half = Math.ceil(rows.length / 2);
     return [
-      ...(await insertFindingRefused(client, table, rows.slice(0, half), `${token}/0`, budget)),
-      ...(await insertFindingRefused(client, table, rows.slice(half), `${token}/1`, budget)),
+      ...(await insertFindingRefused(client, target, rows.slice(0, half), `${token}/0`, budget)),
+      ...(await insertFindingRefused(client, target, rows.slice(half), `${token}/1`, budget)),
     ];
   }
 }

@@ -27,6 +27,9 @@
  *   code and status for one tenant, trends, rate, the code page, events; relative windows) with a
  *   bearer token, against the API listening on loopback with the answer cache off. `rps` etc.: the
  *   same with the default 1-second answer cache.
+ * - `query_floor_select1_p50_ms`, `query_floor_one_day_p50_ms`: what any query costs on this engine
+ *   and machine, through the same client and limits as the API: `SELECT 1`, and one day of the
+ *   smallest rollup by code (a few dozen rows). A request costs at least one of these per query.
  * - `concurrency_gain`: the time of 8 frequency queries run one after another over the time of the
  *   same 8 run at once, on the store directly: about 1 when the engine runs them one at a time.
  * - `frequency_rows_read`, `raw_frequency_rows_read`: rows the engine reads for the 7-day frequency by
@@ -130,6 +133,7 @@ export async function run(args: string[]): Promise<Record<string, number>> {
     await api.close();
 
     const concurrency = await concurrencyGain(client, to);
+    const floor = await queryFloor(client, to, runs);
     const week = { from: to - 7 * DAY, to };
     const rowsRead = await rowsReadBy(client, week, ROLLUPS);
     const rawRowsRead = await rowsReadBy(client, week, []);
@@ -159,6 +163,8 @@ export async function run(args: string[]): Promise<Record<string, number>> {
       answers_equal: 1,
       frequency_rows_read: rowsRead,
       raw_frequency_rows_read: rawRowsRead,
+      query_floor_select1_p50_ms: round(floor.select1),
+      query_floor_one_day_p50_ms: round(floor.oneDay),
       concurrency_gain: round(concurrency.gain),
       concurrency_serial_ms: round(concurrency.serialMs),
       concurrency_parallel_ms: round(concurrency.parallelMs),
@@ -284,6 +290,25 @@ async function rowsReadBy(client: ClickHouseClient, window: { from: number; to: 
   const source = windowedCounts([window, previousWindow(window)], NO_FILTERS, { keys: ['code'], seen: true, prefix: 'w', rollups });
   const result = (await (await client.query({ query: `SELECT code, sum(count) FROM (${source.sql}) GROUP BY code`, query_params: source.params, format: 'JSON' })).json()) as { statistics?: { rows_read?: number } };
   return Number(result.statistics?.rows_read ?? NaN);
+}
+
+/** Medians of the cheapest queries: the per-query cost that no rollup removes. */
+async function queryFloor(client: ClickHouseClient, to: number, runs: number): Promise<{ select1: number; oneDay: number }> {
+  const query = boundQuery(client);
+  const day = Math.floor(to / DAY) * DAY - DAY;
+  const median = async (run: () => Promise<unknown>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < runs + 3; i++) {
+      const start = performance.now();
+      await run();
+      if (i >= 3) samples.push(performance.now() - start);
+    }
+    return pct(samples, 50);
+  };
+  return {
+    select1: await median(() => query('SELECT 1', {})),
+    oneDay: await median(() => query("SELECT code, sum(count) AS n FROM error_counts_code WHERE unit = 86400 AND t = toDateTime({day:UInt32}, 'UTC') GROUP BY code", { day: day / 1000 })),
+  };
 }
 
 /** 8 frequency reads (different windows, so nothing is shared) one after another, then all at once. */

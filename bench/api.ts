@@ -122,13 +122,13 @@ export async function run(args: string[]): Promise<Record<string, number>> {
     const p99: Record<string, number> = {};
     const p50: Record<string, number> = {};
     for (const [name, url] of Object.entries(urls)) {
-      const samples = await latencies(api, url, runs);
+      const samples = await latencies(() => answer(api, url), runs);
       p99[name] = pct(samples, 99);
       p50[name] = pct(samples, 50);
     }
     const rawRuns = Math.max(5, Math.min(20, Math.floor(runs / 5)));
-    const rawFrequency = pct(await latencies(raw, urls.frequency, rawRuns), 50);
-    const rawTrend = pct(await latencies(raw, urls.trend, rawRuns), 50);
+    const rawFrequency = pct(await latencies(() => answer(raw, urls.frequency), rawRuns), 50);
+    const rawTrend = pct(await latencies(() => answer(raw, urls.trend), rawRuns), 50);
     await raw.close();
     await api.close();
 
@@ -196,12 +196,13 @@ async function answer(app: FastifyInstance, url: string): Promise<unknown> {
   return response.json();
 }
 
-async function latencies(app: FastifyInstance, url: string, runs: number): Promise<number[]> {
-  for (let i = 0; i < 3; i++) await answer(app, url);
+/** Durations of `runs` calls of `run` after a warm-up of three. */
+async function latencies(run: () => Promise<unknown>, runs: number): Promise<number[]> {
+  for (let i = 0; i < 3; i++) await run();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    await answer(app, url);
+    await run();
     samples.push(performance.now() - start);
   }
   return samples;
@@ -296,15 +297,7 @@ async function rowsReadBy(client: ClickHouseClient, window: { from: number; to: 
 async function queryFloor(client: ClickHouseClient, to: number, runs: number): Promise<{ select1: number; oneDay: number }> {
   const query = boundQuery(client);
   const day = Math.floor(to / DAY) * DAY - DAY;
-  const median = async (run: () => Promise<unknown>) => {
-    const samples: number[] = [];
-    for (let i = 0; i < runs + 3; i++) {
-      const start = performance.now();
-      await run();
-      if (i >= 3) samples.push(performance.now() - start);
-    }
-    return pct(samples, 50);
-  };
+  const median = async (run: () => Promise<unknown>) => pct(await latencies(run, runs), 50);
   return {
     select1: await median(() => query('SELECT 1', {})),
     oneDay: await median(() => query("SELECT code, sum(count) AS n FROM error_counts_code WHERE unit = 86400 AND t = toDateTime({day:UInt32}, 'UTC') GROUP BY code", { day: day / 1000 })),

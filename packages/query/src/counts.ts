@@ -45,10 +45,14 @@ export interface Rollup {
   unitColumn: boolean;
 }
 
-/** The condition that keeps a rollup's rows (its unit's, in a table of several units) with `column` in [from, to). */
-export function rollupRange(rollup: Rollup, from: string, to: string): string {
-  const range = `${rollup.column} >= ${from} AND ${rollup.column} < ${to}`;
-  return rollup.unitColumn ? `(unit = ${rollup.stepMs / 1000} AND ${range})` : `(${range})`;
+/**
+ * The condition that keeps a source's rows with their time in [from, to): a rollup's (its unit's,
+ * in a table of several units) or, for null, the raw events'.
+ */
+export function rollupRange(rollup: Rollup | null, from: string, to: string): string {
+  const column = rollup?.column ?? 'ts';
+  const range = `${column} >= ${from} AND ${column} < ${to}`;
+  return rollup?.unitColumn ? `(unit = ${rollup.stepMs / 1000} AND ${range})` : `(${range})`;
 }
 
 /** Group columns, and what the code page counts by: catalog_status (the catalog row an event matched) and the template parameter values. */
@@ -60,30 +64,33 @@ const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
 const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
 const PARAMS: readonly RollupColumn[] = ['code', 'params'];
 
-/** The units of the rollup tables of migration 0010 (each holds all four, in column `unit`). */
+/** The tables of migration 0010, smallest first: each holds every unit of UNITS, told apart by its `unit` column. */
+const ALL_UNIT_TABLES: ReadonlyArray<[string, readonly RollupColumn[]]> = [
+  ['error_counts_code', CODE],
+  ['error_counts_tenant', TENANT],
+  ['error_counts_operation', OPERATION],
+  ['error_counts_params', PARAMS],
+];
 const UNITS = [DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS];
-const allUnits = (table: string, dims: readonly RollupColumn[]): Rollup[] => UNITS.map((stepMs) => ({ table, column: 't', stepMs, dims, unitColumn: true }));
-const [CODE_1D, CODE_1H, CODE_1M, CODE_1S] = allUnits('error_counts_code', CODE);
-const [TENANT_1D, TENANT_1H, TENANT_1M, TENANT_1S] = allUnits('error_counts_tenant', TENANT);
-const [OPERATION_1D, OPERATION_1H, OPERATION_1M, OPERATION_1S] = allUnits('error_counts_operation', OPERATION);
-const [PARAMS_1D, PARAMS_1H, PARAMS_1M, PARAMS_1S] = allUnits('error_counts_params', PARAMS);
-const full = (table: string, column: string, stepMs: number): Rollup => ({ table, column, stepMs, dims: ALL, unitColumn: false });
+/** The full rollups of migrations 0002 and 0004, one table per unit (none per second). */
+const FULL_TABLES = new Map<number, readonly [string, string]>([[DAY_MS, ['error_counts_1d', 'day']], [HOUR_MS, ['error_counts_1h', 'hour']], [MINUTE_MS, ['error_counts_1m', 'minute']]]);
 
 /**
  * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010). Per
  * unit, smallest first: by code and status (a few dozen rows per unit), by tenant or by operation
  * (with code and status), by code and parameter values (only requests that count by params can use
- * it), then the full one by all four columns (per day, hour and minute), which
- * answers anything. The planner's choice is the same set of dimensions at every unit, so a request
- * it can answer without the full rollups reads one table (and raw events for the parts of seconds
- * at the window's ends, if any).
+ * it), then the full one by all four columns (per day, hour and minute), which answers anything.
+ * The planner's choice is the same set of dimensions at every unit, so a request it can answer
+ * without the full rollups reads one table (and raw events for the parts of seconds at the
+ * window's ends, if any).
  */
-export const ROLLUPS: readonly Rollup[] = [
-  CODE_1D!, TENANT_1D!, OPERATION_1D!, PARAMS_1D!, full('error_counts_1d', 'day', DAY_MS),
-  CODE_1H!, TENANT_1H!, OPERATION_1H!, PARAMS_1H!, full('error_counts_1h', 'hour', HOUR_MS),
-  CODE_1M!, TENANT_1M!, OPERATION_1M!, PARAMS_1M!, full('error_counts_1m', 'minute', MINUTE_MS),
-  CODE_1S!, TENANT_1S!, OPERATION_1S!, PARAMS_1S!,
-];
+export const ROLLUPS: readonly Rollup[] = UNITS.flatMap((stepMs): Rollup[] => {
+  const full = FULL_TABLES.get(stepMs);
+  return [
+    ...ALL_UNIT_TABLES.map(([table, dims]) => ({ table, column: 't', stepMs, dims, unitColumn: true })),
+    ...(full ? [{ table: full[0], column: full[1], stepMs, dims: ALL, unitColumn: false }] : []),
+  ];
+});
 
 /** The rollups of migrations 0002 and 0004 only (by all four columns): what a store had before 0008. */
 export const FULL_ROLLUPS: readonly Rollup[] = ROLLUPS.filter((r) => r.dims === ALL);
@@ -199,11 +206,7 @@ export function windowedCounts(windows: readonly Window[], filters: Filters, opt
   const selects: string[] = [];
   for (const { rollup, ranges, windows: present } of byTable.values()) {
     const column = rollup?.column ?? 'ts';
-    const conditions = ranges.map((range) => {
-      const from = bound(range.rollup, range.from);
-      const to = bound(range.rollup, range.to);
-      return range.rollup ? rollupRange(range.rollup, from, to) : `(ts >= ${from} AND ts < ${to})`;
-    });
+    const conditions = ranges.map((range) => rollupRange(range.rollup, bound(range.rollup, range.from), bound(range.rollup, range.to)));
     const columns: string[] = [...keys];
     const groups: string[] = [...keys];
     if (bucketMs !== undefined) {

@@ -1,5 +1,5 @@
 /**
- * Query API speed on a large store: `npm run bench -- api [--json] [--events=N] [--seconds=S] [--runs=R]`
+ * Query API speed on a large store: `npm run bench -- api [--json] [--events=N] [--seconds=S] [--runs=R] [--store=DIR]`
  * (options in the `--name=value` form: bench/main.ts takes bare words for benchmark names).
  *
  * Loads N synthetic error events (default 20 000 000) spread evenly over 30 days into a fresh
@@ -72,6 +72,7 @@ export async function run(args: string[]): Promise<Record<string, number>> {
       seconds: { type: 'string', default: '10' },
       runs: { type: 'string', default: '100' },
       connections: { type: 'string', default: '50' },
+      store: { type: 'string' },
     },
     strict: false,
     allowPositionals: true,
@@ -82,15 +83,21 @@ export async function run(args: string[]): Promise<Record<string, number>> {
   const connections = Number(values.connections);
   if (!(events > 0) || !(seconds > 0) || !(runs > 0) || !(connections > 0)) throw new Error('--events, --seconds, --runs and --connections must be positive numbers');
 
-  const dir = mkdtempSync(join(tmpdir(), 'csbs-bench-api-'));
+  // --store=DIR keeps the loaded store in DIR and reuses it when it already holds --events events
+  // (to compare two versions of the queries on the same data without loading it again).
+  const kept = typeof values.store === 'string' ? values.store : undefined;
+  const dir = kept ?? mkdtempSync(join(tmpdir(), 'csbs-bench-api-'));
   const client = createStoreClient(parseStoreUrl(`chdb://${dir}`));
   const apps: FastifyInstance[] = [];
   try {
     await migrate(client);
     await applyRetention(client, 0);
-    const end = Math.floor(Date.now() / 60_000) * 60_000;
+    const stored = await storedSpan(client);
+    const reused = stored !== undefined && stored.events === events;
+    if (kept !== undefined && stored !== undefined && !reused) throw new Error(`--store=${kept} holds ${stored.events} events, not ${events}: use another directory`);
+    const end = reused ? stored.end : Math.floor(Date.now() / 60_000) * 60_000;
     const loadStart = performance.now();
-    await load(client, events, end - SPAN_DAYS * DAY, SPAN_DAYS * DAY);
+    if (!reused) await load(client, events, end - SPAN_DAYS * DAY, SPAN_DAYS * DAY);
     const loadSeconds = (performance.now() - loadStart) / 1000;
     const rows = await rollupRows(client);
 
@@ -142,7 +149,7 @@ export async function run(args: string[]): Promise<Record<string, number>> {
     const ms = (n: number | undefined) => round(n ?? NaN);
     return {
       events,
-      load_s: round(loadSeconds, 1),
+      ...(reused ? {} : { load_s: round(loadSeconds, 1) }),
       ...Object.fromEntries(Object.entries(rows).map(([table, n]) => [`rows_${table}`, n])),
       frequency_p50_ms: ms(p50.frequency),
       frequency_p99_ms: ms(p99.frequency),
@@ -179,8 +186,15 @@ export async function run(args: string[]): Promise<Record<string, number>> {
   } finally {
     for (const app of apps) await app.close().catch(() => undefined);
     await client.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The events of a store loaded before, and the end of their span (the minute after the last one). */
+async function storedSpan(client: ClickHouseClient): Promise<{ events: number; end: number } | undefined> {
+  const [row] = await (await client.query({ query: 'SELECT count() AS n, toUnixTimestamp64Milli(max(ts)) AS last FROM events', format: 'JSONEachRow' })).json<{ n: string; last: string }>();
+  const n = Number(row?.n ?? 0);
+  return n > 0 ? { events: n, end: Math.floor(Number(row?.last) / 60_000) * 60_000 + 60_000 } : undefined;
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -34,9 +34,8 @@ export async function readMinuteCounts(
     params[`t${i}`] = range.toMinute * 60;
     return { from: `toDateTime({f${i}:UInt32}, 'UTC')`, to: `toDateTime({t${i}:UInt32}, 'UTC')` };
   });
-  const anyOf = (conditions: string[]) => (conditions.length > 0 ? `(${conditions.join(' OR ')})` : '0');
-  const inRollup = anyOf(bounds.map((b) => rollupRange(rollup, b.from, b.to)));
-  const inRanges = anyOf(bounds.map((b) => `(minute >= ${b.from} AND minute < ${b.to})`));
+  const inRollup = rollupRange(rollup, bounds);
+  const inRanges = bounds.length > 0 ? `(${bounds.map((b) => `(minute >= ${b.from} AND minute < ${b.to})`).join(' OR ')})` : '0';
   const tenant = byTenant ? 'tenant' : "'' AS tenant";
   const groups = byTenant ? 'm, tenant' : 'm';
   type Row = { kind: string; m: number | string; tenant: string; n: number | string };

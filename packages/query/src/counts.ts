@@ -62,13 +62,15 @@ export type RollupColumn = GroupField | 'catalog_status' | 'params';
 
 const ALL: readonly RollupColumn[] = ['code', 'status', 'tenant', 'operation'];
 const CODE: readonly RollupColumn[] = ['code', 'status', 'catalog_status'];
+const BY_TENANT: readonly RollupColumn[] = ['tenant'];
 const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
 const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
 const PARAMS: readonly RollupColumn[] = ['code', 'params'];
 
-/** The tables of migration 0010, smallest first: each holds every unit of UNITS, told apart by its `unit` column. */
+/** The tables of migrations 0010 and 0011, smallest first: each holds every unit of UNITS, told apart by its `unit` column. */
 const ALL_UNIT_TABLES: ReadonlyArray<[string, readonly RollupColumn[]]> = [
   ['error_counts_code', CODE],
+  ['error_counts_by_tenant', BY_TENANT],
   ['error_counts_tenant', TENANT],
   ['error_counts_operation', OPERATION],
   ['error_counts_params', PARAMS],
@@ -78,9 +80,9 @@ const UNITS = [DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS];
 const FULL_TABLES = new Map<number, readonly [string, string]>([[DAY_MS, ['error_counts_1d', 'day']], [HOUR_MS, ['error_counts_1h', 'hour']], [MINUTE_MS, ['error_counts_1m', 'minute']]]);
 
 /**
- * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010). Per
- * unit, smallest first: by code and status (a few dozen rows per unit), by tenant or by operation
- * (with code and status), by code and parameter values (only requests that count by params can use
+ * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010, 0011).
+ * Per unit, smallest first: by code and status (a few dozen rows per unit), by tenant alone (a few
+ * hundred), by tenant or by operation (with code and status), by code and parameter values (only requests that count by params can use
  * it), then the full one by all four columns (per day, hour and minute), which answers anything.
  * The planner's choice is the same set of dimensions at every unit, so a request it can answer
  * without the full rollups reads one table (and raw events for the parts of seconds at the

@@ -81,7 +81,10 @@ describe('the planner', () => {
     assert.deepEqual(tables(['code']), units('error_counts_code'));
     assert.deepEqual(tables(['code', 'status']), units('error_counts_code'));
     assert.deepEqual(tables(['code'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_tenant'));
-    assert.deepEqual(tables(['tenant']), units('error_counts_tenant'));
+    assert.deepEqual(tables(['tenant']), units('error_counts_by_tenant'));
+    assert.deepEqual(tables([], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_by_tenant'));
+    assert.deepEqual(tables(['status'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_tenant'));
+    assert.deepEqual(tables(['tenant', 'code']), units('error_counts_tenant'));
     assert.deepEqual(tables(['operation', 'status']), units('error_counts_operation'));
     // Tenant and operation together: only the full rollups (no per-second one; raw events below a minute).
     assert.deepEqual(tables(['tenant', 'operation']), FULL);
@@ -139,7 +142,7 @@ describe('every read equals the raw scan', () => {
       const window = WINDOWS[0]!;
       for (const intervalName of ['5m', '15m', '1h', '6h', '1d'] as const) {
         const interval = resolveInterval(intervalName, window.from, window.to);
-        for (const [keys, filters] of [[[], NO_FILTERS], [['code'], NO_FILTERS], [['tenant', 'code'], FILTERS[1]!], [['operation'], FILTERS[2]!], [['code', 'status'], FILTERS[3]!]] as Array<[GroupField[], Filters]>) {
+        for (const [keys, filters] of [[[], NO_FILTERS], [['code'], NO_FILTERS], [['tenant'], NO_FILTERS], [[], FILTERS[1]!], [['tenant', 'code'], FILTERS[1]!], [['operation'], FILTERS[2]!], [['code', 'status'], FILTERS[3]!]] as Array<[GroupField[], Filters]>) {
           const request = { window, filters, keys, interval, limit: 1_000 };
           assert.deepEqual(await readTrend(query, { ...request, rollups }), await readTrend(query, { ...request, rollups: [] }), `${intervalName} by ${keys}`);
         }

@@ -16,6 +16,7 @@ const ttlColumns: Record<string, string> = {
   error_counts_1d: 'day',
   error_counts_code: 't',
   error_counts_tenant: 't',
+  error_counts_by_tenant: 't',
   error_counts_operation: 't',
   error_counts_params: 't',
 };

@@ -43,6 +43,12 @@ export interface Rollup {
   dims: readonly RollupColumn[];
   /** The table holds several units told apart by its `unit` column (seconds); this rollup is the rows of one. */
   unitColumn: boolean;
+  /**
+   * Its primary key leads with this column (after the unit), so that the rows of one value lie
+   * together: it is chosen only for requests that filter by it (without the filter a read would
+   * take whole units).
+   */
+  leading?: GroupField;
 }
 
 /**
@@ -67,10 +73,14 @@ const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
 const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
 const PARAMS: readonly RollupColumn[] = ['code', 'params'];
 
-/** The tables of migrations 0010 and 0011, smallest first: each holds every unit of UNITS, told apart by its `unit` column. */
-const ALL_UNIT_TABLES: ReadonlyArray<[string, readonly RollupColumn[]]> = [
+/**
+ * The tables of migrations 0010-0012, smallest first (and, of two with the same columns, the one
+ * ordered by a filter first): each holds every unit of UNITS, told apart by its `unit` column.
+ */
+const ALL_UNIT_TABLES: ReadonlyArray<readonly [string, readonly RollupColumn[], GroupField?]> = [
   ['error_counts_code', CODE],
   ['error_counts_by_tenant', BY_TENANT],
+  ['error_counts_for_tenant', TENANT, 'tenant'],
   ['error_counts_tenant', TENANT],
   ['error_counts_operation', OPERATION],
   ['error_counts_params', PARAMS],
@@ -80,10 +90,12 @@ const UNITS = [DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS];
 const FULL_TABLES = new Map<number, readonly [string, string]>([[DAY_MS, ['error_counts_1d', 'day']], [HOUR_MS, ['error_counts_1h', 'hour']], [MINUTE_MS, ['error_counts_1m', 'minute']]]);
 
 /**
- * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010, 0011).
+ * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010-0012).
  * Per unit, smallest first: by code and status (a few dozen rows per unit), by tenant alone (a few
- * hundred), by tenant or by operation (with code and status), by code and parameter values (only requests that count by params can use
- * it), then the full one by all four columns (per day, hour and minute), which answers anything.
+ * hundred), by tenant with code and status (ordered by tenant first, for requests filtered by
+ * tenant; ordered by time first, for the others), by operation with code and status, by code and
+ * parameter values (only requests that count by params can use it), then the full one by all four
+ * columns (per day, hour and minute), which answers anything.
  * The planner's choice is the same set of dimensions at every unit, so a request it can answer
  * without the full rollups reads one table (and raw events for the parts of seconds at the
  * window's ends, if any).
@@ -91,7 +103,7 @@ const FULL_TABLES = new Map<number, readonly [string, string]>([[DAY_MS, ['error
 export const ROLLUPS: readonly Rollup[] = UNITS.flatMap((stepMs): Rollup[] => {
   const full = FULL_TABLES.get(stepMs);
   return [
-    ...ALL_UNIT_TABLES.map(([table, dims]) => ({ table, column: 't', stepMs, dims, unitColumn: true })),
+    ...ALL_UNIT_TABLES.map(([table, dims, leading]) => ({ table, column: 't', stepMs, dims, unitColumn: true, ...(leading ? { leading } : {}) })),
     ...(full ? [{ table: full[0], column: full[1], stepMs, dims: ALL, unitColumn: false }] : []),
   ];
 });
@@ -108,13 +120,14 @@ export function neededColumns(keys: readonly RollupColumn[], filters: Filters): 
 
 /**
  * The planner: per unit of time (coarsest first), the first (smallest) rollup that has every
- * needed column. Units without one are skipped (their pieces go to a finer unit, at worst to the
- * raw events).
+ * needed column, among those whose leading column, if any, is `filtered`. Units without one are
+ * skipped (their pieces go to a finer unit, at worst to the raw events).
  */
-export function planRollups(needed: readonly RollupColumn[], rollups: readonly Rollup[] = ROLLUPS): Rollup[] {
+export function planRollups(needed: readonly RollupColumn[], rollups: readonly Rollup[] = ROLLUPS, filtered: readonly GroupField[] = []): Rollup[] {
   const chosen = new Map<number, Rollup>();
   for (const rollup of rollups) {
     if (chosen.has(rollup.stepMs)) continue;
+    if (rollup.leading !== undefined && !filtered.includes(rollup.leading)) continue;
     if (needed.every((c) => rollup.dims.includes(c))) chosen.set(rollup.stepMs, rollup);
   }
   return [...chosen.values()].sort((a, b) => b.stepMs - a.stepMs);
@@ -194,7 +207,7 @@ export function errorCountsSource(window: Window, filters: Filters, options: Cou
 export function windowedCounts(windows: readonly Window[], filters: Filters, options: CountsOptions): BoundSql {
   const { keys, bucketMs, prefix, seen = false } = options;
   const candidates = (options.rollups ?? ROLLUPS).filter((r) => bucketMs === undefined || (r.stepMs <= bucketMs && bucketMs % r.stepMs === 0));
-  const usable = planRollups(neededColumns(keys, filters), candidates);
+  const usable = planRollups(neededColumns(keys, filters), candidates, GROUP_FIELDS.filter((field) => filters[field].length > 0));
   const where = filterSql(filters, `${prefix}f`);
   const params: Record<string, unknown> = { ...where.params };
   if (bucketMs !== undefined) params[`${prefix}_bucket`] = bucketMs / 1000;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import {
   FULL_ROLLUPS,
+  GROUP_FIELDS,
   InvalidParameter,
   NO_FILTERS,
   ROLLUPS,
@@ -73,18 +74,20 @@ const VARIANTS: Array<[string, readonly Rollup[]]> = [
 ];
 
 describe('the planner', () => {
-  const tables = (keys: Parameters<typeof neededColumns>[0], filters: Filters = NO_FILTERS) => planRollups(neededColumns(keys, filters)).map((r) => (r.unitColumn ? `${r.table} ${r.stepMs / 1000}` : r.table));
+  const tables = (keys: Parameters<typeof neededColumns>[0], filters: Filters = NO_FILTERS) => planRollups(neededColumns(keys, filters), ROLLUPS, GROUP_FIELDS.filter((f) => filters[f].length > 0)).map((r) => (r.unitColumn ? `${r.table} ${r.stepMs / 1000}` : r.table));
 
   test('picks, per unit, the smallest rollup with every column a request groups and filters by', () => {
     const units = (table: string) => [`${table} 86400`, `${table} 3600`, `${table} 60`, `${table} 1`];
     const FULL = ['error_counts_1d', 'error_counts_1h', 'error_counts_1m'];
     assert.deepEqual(tables(['code']), units('error_counts_code'));
     assert.deepEqual(tables(['code', 'status']), units('error_counts_code'));
-    assert.deepEqual(tables(['code'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_tenant'));
+    assert.deepEqual(tables(['code'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_for_tenant'));
     assert.deepEqual(tables(['tenant']), units('error_counts_by_tenant'));
     assert.deepEqual(tables([], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_by_tenant'));
-    assert.deepEqual(tables(['status'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_tenant'));
+    assert.deepEqual(tables(['status'], { ...NO_FILTERS, tenant: ['t'] }), units('error_counts_for_tenant'));
+    // Ordered by tenant first, that one is for requests filtered by tenant only.
     assert.deepEqual(tables(['tenant', 'code']), units('error_counts_tenant'));
+    assert.deepEqual(tables(['code'], { ...NO_FILTERS, code: ['c'] }), units('error_counts_code'));
     assert.deepEqual(tables(['operation', 'status']), units('error_counts_operation'));
     // Tenant and operation together: only the full rollups (no per-second one; raw events below a minute).
     assert.deepEqual(tables(['tenant', 'operation']), FULL);
@@ -100,7 +103,7 @@ describe('the planner', () => {
     const sources = (from: string, to: string, filters: Filters = NO_FILTERS) =>
       [...windowedCounts([{ from: at(from), to: at(to) }], filters, { keys: ['code'], prefix: 'p' }).sql.matchAll(/FROM (\w+)/g)].map((m) => m[1]).sort();
     assert.deepEqual(sources('2026-11-17T22:30:15Z', '2026-11-20T01:10:20Z'), ['error_counts_code']);
-    assert.deepEqual(sources('2026-11-17T22:30:15Z', '2026-11-20T01:10:20Z', { ...NO_FILTERS, tenant: ['t'] }), ['error_counts_tenant']);
+    assert.deepEqual(sources('2026-11-17T22:30:15Z', '2026-11-20T01:10:20Z', { ...NO_FILTERS, tenant: ['t'] }), ['error_counts_for_tenant']);
     assert.deepEqual(sources('2026-11-17T22:30:15.500Z', '2026-11-20T01:10:20Z'), ['error_counts_code', 'events']);
   });
 });

@@ -6,7 +6,7 @@
  * units) are written into the SQL text.
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, ceilTo, floorTo } from './time.js';
-import type { Filters, Window } from './window.js';
+import { NO_FILTERS, type Filters, type Window } from './window.js';
 
 export type GroupField = 'code' | 'status' | 'tenant' | 'operation';
 export const GROUP_FIELDS: readonly GroupField[] = ['code', 'status', 'tenant', 'operation'];
@@ -120,14 +120,14 @@ export function neededColumns(keys: readonly RollupColumn[], filters: Filters): 
 
 /**
  * The planner: per unit of time (coarsest first), the first (smallest) rollup that has every
- * needed column, among those whose leading column, if any, is `filtered`. Units without one are
+ * needed column, among those whose leading column, if any, `filters` restrict. Units without one are
  * skipped (their pieces go to a finer unit, at worst to the raw events).
  */
-export function planRollups(needed: readonly RollupColumn[], rollups: readonly Rollup[] = ROLLUPS, filtered: readonly GroupField[] = []): Rollup[] {
+export function planRollups(needed: readonly RollupColumn[], rollups: readonly Rollup[] = ROLLUPS, filters: Filters = NO_FILTERS): Rollup[] {
   const chosen = new Map<number, Rollup>();
   for (const rollup of rollups) {
     if (chosen.has(rollup.stepMs)) continue;
-    if (rollup.leading !== undefined && !filtered.includes(rollup.leading)) continue;
+    if (rollup.leading !== undefined && filters[rollup.leading].length === 0) continue;
     if (needed.every((c) => rollup.dims.includes(c))) chosen.set(rollup.stepMs, rollup);
   }
   return [...chosen.values()].sort((a, b) => b.stepMs - a.stepMs);
@@ -157,19 +157,22 @@ export function planSegments(from: number, to: number, rollups: readonly Rollup[
 }
 
 /**
- * The ranges with those of the same unit that touch joined into one (the seconds, say, on either
- * side of the instant where a window ends and the next begins): each range is one more condition
- * for the engine to plan, at a fraction of a millisecond each.
+ * A source's ranges grouped by unit, coarsest first, with the ranges of a unit that touch joined
+ * into one (the seconds, say, on either side of the instant where a window ends and the next
+ * begins): each unit is one condition and each range one more term of it for the engine to plan,
+ * at a fraction of a millisecond each.
  */
-function mergeTouching(ranges: readonly Segment[]): Segment[] {
-  const sorted = [...ranges].sort((a, b) => (b.rollup?.stepMs ?? 0) - (a.rollup?.stepMs ?? 0) || a.from - b.from);
-  const merged: Segment[] = [];
-  for (const range of sorted) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && last.rollup?.stepMs === range.rollup?.stepMs && last.to === range.from) merged[merged.length - 1] = { ...last, to: range.to };
-    else merged.push(range);
+function rangesByUnit(ranges: readonly Segment[]): Array<{ rollup: Rollup | null; ranges: Segment[] }> {
+  const units = new Map<number, { rollup: Rollup | null; ranges: Segment[] }>();
+  for (const range of [...ranges].sort((a, b) => (b.rollup?.stepMs ?? 0) - (a.rollup?.stepMs ?? 0) || a.from - b.from)) {
+    const step = range.rollup?.stepMs ?? 0;
+    const unit = units.get(step) ?? { rollup: range.rollup, ranges: [] };
+    const last = unit.ranges[unit.ranges.length - 1];
+    if (last !== undefined && last.to === range.from) unit.ranges[unit.ranges.length - 1] = { ...last, to: range.to };
+    else unit.ranges.push(range);
+    units.set(step, unit);
   }
-  return merged;
+  return [...units.values()];
 }
 
 export interface CountsOptions {
@@ -207,7 +210,7 @@ export function errorCountsSource(window: Window, filters: Filters, options: Cou
 export function windowedCounts(windows: readonly Window[], filters: Filters, options: CountsOptions): BoundSql {
   const { keys, bucketMs, prefix, seen = false } = options;
   const candidates = (options.rollups ?? ROLLUPS).filter((r) => bucketMs === undefined || (r.stepMs <= bucketMs && bucketMs % r.stepMs === 0));
-  const usable = planRollups(neededColumns(keys, filters), candidates, GROUP_FIELDS.filter((field) => filters[field].length > 0));
+  const usable = planRollups(neededColumns(keys, filters), candidates, filters);
   const where = filterSql(filters, `${prefix}f`);
   const params: Record<string, unknown> = { ...where.params };
   if (bucketMs !== undefined) params[`${prefix}_bucket`] = bucketMs / 1000;
@@ -223,7 +226,6 @@ export function windowedCounts(windows: readonly Window[], filters: Filters, opt
       byTable.set(id, entry);
     }
   });
-  for (const entry of byTable.values()) entry.ranges = mergeTouching(entry.ranges);
 
   let n = 0;
   /** The time column compared with an instant: DateTime64(3) for raw events, whole seconds (rounded up) for rollups. */
@@ -242,14 +244,7 @@ export function windowedCounts(windows: readonly Window[], filters: Filters, opt
   const selects: string[] = [];
   for (const { rollup, ranges, windows: present } of byTable.values()) {
     const column = rollup?.column ?? 'ts';
-    // One condition per unit (ranges is sorted by unit), fewer terms for the planner than one per range.
-    const units = new Map<number, { rollup: Rollup | null; bounds: Array<{ from: string; to: string }> }>();
-    for (const range of ranges) {
-      const unit = units.get(range.rollup?.stepMs ?? 0) ?? { rollup: range.rollup, bounds: [] };
-      unit.bounds.push({ from: bound(range.rollup, range.from), to: bound(range.rollup, range.to) });
-      units.set(range.rollup?.stepMs ?? 0, unit);
-    }
-    const conditions = [...units.values()].map((unit) => rollupRange(unit.rollup, unit.bounds));
+    const conditions = rangesByUnit(ranges).map((unit) => rollupRange(unit.rollup, unit.ranges.map((range) => ({ from: bound(unit.rollup, range.from), to: bound(unit.rollup, range.to) }))));
     const columns: string[] = [...keys];
     const groups: string[] = [...keys];
     if (bucketMs !== undefined) {

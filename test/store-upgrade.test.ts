@@ -1,8 +1,8 @@
 /**
  * Upgrading a store: one written with the schema before migration 0008 (the fixture loaded through
  * the ingest path), then migrated, answers every count exactly as the raw events do, i.e. as a fresh
- * store does: 0009-0012 filled the new rollups from the stored events once (not twice; every unit
- * of the tables of 0010-0012), and their views keep them up to date for events written
+ * store does: 0009-0013 filled the new rollups from the stored events once (not twice; every unit
+ * of the tables of 0010-0013), and their views keep them up to date for events written
  * after the upgrade.
  */
 import { test, before, after } from 'node:test';
@@ -17,7 +17,7 @@ let store: TestStore;
 let client: ClickHouseClient;
 let api: FastifyInstance;
 let raw: FastifyInstance;
-/** Every rollup of 0010-0012: one per table and unit. */
+/** Every rollup of 0010-0013: one per table and unit. */
 const NEW_ROLLUPS = ROLLUPS.filter((r) => r.unitColumn).map((r) => ({ table: r.table, unit: r.stepMs / 1000 }));
 
 before(async () => {
@@ -27,7 +27,7 @@ before(async () => {
   await applyRetention(client, 0);
   await loadFixture(client);
   const result = await migrate(client);
-  assert.deepEqual(result.applied.map((m) => m.version), [8, 9, 10, 11, 12]);
+  assert.deepEqual(result.applied.map((m) => m.version), [8, 9, 10, 11, 12, 13]);
   await applyRetention(client, 0);
   api = await testApi(client, { cache: false, pressure: false });
   raw = await testApi(client, { cache: false, pressure: false, rollups: [] });
@@ -60,7 +60,7 @@ const every = (n: number) => new Map(NEW_ROLLUPS.map(({ table, unit }) => [`${ta
 const WINDOWS = ['from=2026-11-17T22:30:15.500Z&to=2026-11-20T01:10:20.250Z', 'from=2026-11-17T22:30:15Z&to=2026-11-20T01:10:20Z'];
 
 test('the new rollups hold every stored event once', async () => {
-  assert.equal(NEW_ROLLUPS.length, 24);
+  assert.equal(NEW_ROLLUPS.length, 28);
   assert.deepEqual(await totals(), every(fixtureEvents.length));
 });
 

@@ -70,17 +70,19 @@ const ALL: readonly RollupColumn[] = ['code', 'status', 'tenant', 'operation'];
 const CODE: readonly RollupColumn[] = ['code', 'status', 'catalog_status'];
 const BY_TENANT: readonly RollupColumn[] = ['tenant'];
 const TENANT: readonly RollupColumn[] = ['tenant', 'code', 'status'];
+const FOR_CODE: readonly RollupColumn[] = ['code', 'tenant', 'status', 'catalog_status'];
 const OPERATION: readonly RollupColumn[] = ['operation', 'code', 'status'];
 const PARAMS: readonly RollupColumn[] = ['code', 'params'];
 
 /**
- * The tables of migrations 0010-0012, smallest first (and, of two with the same columns, the one
+ * The tables of migrations 0010-0013, smallest first (and, of two that could answer, the one
  * ordered by a filter first): each holds every unit of UNITS, told apart by its `unit` column.
  */
 const ALL_UNIT_TABLES: ReadonlyArray<readonly [string, readonly RollupColumn[], GroupField?]> = [
   ['error_counts_code', CODE],
   ['error_counts_by_tenant', BY_TENANT],
   ['error_counts_for_tenant', TENANT, 'tenant'],
+  ['error_counts_for_code', FOR_CODE, 'code'],
   ['error_counts_tenant', TENANT],
   ['error_counts_operation', OPERATION],
   ['error_counts_params', PARAMS],
@@ -90,10 +92,11 @@ const UNITS = [DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS];
 const FULL_TABLES = new Map<number, readonly [string, string]>([[DAY_MS, ['error_counts_1d', 'day']], [HOUR_MS, ['error_counts_1h', 'hour']], [MINUTE_MS, ['error_counts_1m', 'minute']]]);
 
 /**
- * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010-0012).
+ * Every rollup, each fed by a materialized view on `events` (migrations 0002, 0004, 0010-0013).
  * Per unit, smallest first: by code and status (a few dozen rows per unit), by tenant alone (a few
  * hundred), by tenant with code and status (ordered by tenant first, for requests filtered by
- * tenant; ordered by time first, for the others), by operation with code and status, by code and
+ * tenant; with catalog_status too and ordered by code first, for requests filtered by code; ordered
+ * by time first, for the others), by operation with code and status, by code and
  * parameter values (only requests that count by params can use it), then the full one by all four
  * columns (per day, hour and minute), which answers anything.
  * The planner's choice is the same set of dimensions at every unit, so a request it can answer

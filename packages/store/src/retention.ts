@@ -18,6 +18,7 @@ const ttlColumns: Record<string, string> = {
   error_counts_tenant: 't',
   error_counts_by_tenant: 't',
   error_counts_for_tenant: 't',
+  error_counts_for_code: 't',
   error_counts_operation: 't',
   error_counts_params: 't',
 };

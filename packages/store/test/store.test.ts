@@ -75,7 +75,7 @@ test('a batch written twice with the same token is stored once, rollups included
 
 test('retention: RETENTION_DAYS changes the TTL, 0 removes it, and unchanged settings alter nothing', async () => {
   const withTtl = [
-    'error_counts_1d', 'error_counts_1h', 'error_counts_1m', 'error_counts_by_tenant', 'error_counts_code', 'error_counts_for_tenant', 'error_counts_operation', 'error_counts_params', 'error_counts_tenant',
+    'error_counts_1d', 'error_counts_1h', 'error_counts_1m', 'error_counts_by_tenant', 'error_counts_code', 'error_counts_for_code', 'error_counts_for_tenant', 'error_counts_operation', 'error_counts_params', 'error_counts_tenant',
     'events', 'request_counts_1m',
   ];
   assert.deepEqual((await applyRetention(client, 30)).sort(), withTtl);

@@ -5,8 +5,8 @@
  * CSBS.9009 (403 "User is unverified." and 400 "The backup or replication space after reduction
  * cannot be less than the used space."), none for an unknown code. Each row has its own `count`: the
  * events matched to that row, told apart by the row's HTTP status, which every event stores as
- * `catalog_status`. The code's `count`, `first_seen`, `last_seen`, `top_tenants` and per-row counts
- * come from the rollups; `top_params` need the raw events (@csbs-errors/query's readObservedCodes).
+ * `catalog_status`. The code's `count`, `first_seen`, `last_seen`, `top_tenants`, per-row counts and
+ * `top_params` come from the rollups (@csbs-errors/query's readObservedCodes).
  *
  * A catalog code never seen answers with count 0; an unknown code seen in traffic (ever, by the
  * caller's tenant) answers too; anything else is a 404.

@@ -65,3 +65,33 @@ test('a thread that dies fails the run, and the pool goes on with a fresh thread
     await pool.close();
   }
 });
+
+test('request counts keep every field through a part, whatever a tenant holds', () => {
+  // Tenants come from paths and log fields: the separator of the builder's keys, tabs, newlines and
+  // non-ASCII must come out as they went in, counted per (minute, tenant, operation, status).
+  const tenants = ['a\u0000b', 'tab\tand\nnewline', 'ünï-☃', '', 'unknown'];
+  const request = (tenant: string, second: number, status: number) => ({
+    kind: 'request' as const,
+    request: { ts: `2026-12-07T10:${String(second % 3).padStart(2, '0')}:${String(second % 60).padStart(2, '0')}.250Z`, tenant, operation: 'create_backup', status },
+  });
+  const expected = new Map<string, { minute: string; tenant: string; operation: string; status: number; requests: number }>();
+  const thread = new PartitionBatchBuilder('logs', 3);
+  let offset = 0;
+  for (let i = 0; i < 200; i += 1) {
+    const outcome = request(tenants[i % tenants.length]!, i, i % 7 === 0 ? 201 : 200);
+    thread.add(String(offset++), [outcome]);
+    const row = { minute: `${outcome.request.ts.slice(0, 16)}:00.000Z`, tenant: outcome.request.tenant, operation: 'create_backup', status: outcome.request.status, requests: 0 };
+    const key = JSON.stringify([row.minute, row.tenant, row.status]);
+    (expected.get(key) ?? expected.set(key, row).get(key)!).requests += 1;
+  }
+  // As a thread's part reaches the main thread: cloned.
+  const main = new PartitionBatchBuilder('logs', 3);
+  main.absorb(structuredClone(thread.toPart()));
+  const range = main.range();
+  assert.ok(range);
+  const rows = main.toStoredBatch(range).requestCounts;
+  const byKey = (r: { minute: string; tenant: string; status: number }) => JSON.stringify([r.minute, r.tenant, r.status]);
+  assert.deepEqual(new Map(rows.map((r) => [byKey(r), r])), expected);
+  assert.equal(rows.reduce((sum, r) => sum + r.requests, 0), 200);
+  assert.deepEqual(rows, [...rows].sort((a, b) => (a.minute < b.minute ? -1 : a.minute > b.minute ? 1 : 0)), 'rows are in order of minute first');
+});

@@ -88,17 +88,20 @@ async function readTenantsAndRows(query: QueryFn, request: CodesRequest, rollups
      LIMIT {top:UInt32} BY code, by_tenant, catalog_status`,
     { ...source.params, top: request.top },
   );
-  const rows = found.filter((r) => Number(r.by_tenant) === 0).map((r) => ({ code: r.code, catalogStatus: Number(r.catalog_status), count: Number(r.n), firstMs: Number(r.first_ms), lastMs: Number(r.last_ms) }));
+  const rows: TenantsAndRows['rows'] = [];
   const seen = new Map<string, { total: number; firstMs: number; lastMs: number }>();
-  for (const row of rows) {
-    const s = seen.get(row.code);
-    if (s === undefined) seen.set(row.code, { total: row.count, firstMs: row.firstMs, lastMs: row.lastMs });
-    else seen.set(row.code, { total: s.total + row.count, firstMs: Math.min(s.firstMs, row.firstMs), lastMs: Math.max(s.lastMs, row.lastMs) });
+  for (const r of found) {
+    if (Number(r.by_tenant) !== 0) continue;
+    const count = Number(r.n);
+    rows.push({ code: r.code, catalogStatus: Number(r.catalog_status), count });
+    const s = seen.get(r.code) ?? { total: 0, firstMs: Number(r.first_ms), lastMs: Number(r.last_ms) };
+    seen.set(r.code, { total: s.total + count, firstMs: Math.min(s.firstMs, Number(r.first_ms)), lastMs: Math.max(s.lastMs, Number(r.last_ms)) });
   }
+  // Every code with a tenant row has catalog rows too: both sets count the same source rows.
   const tenants = found
     .filter((r) => Number(r.by_tenant) !== 0)
     .map((r) => ({ code: r.code, tenant: r.tenant, count: Number(r.n), ...(seen.get(r.code) ?? { total: 0, firstMs: 0, lastMs: 0 }) }));
-  return { tenants, rows: rows.map(({ code, catalogStatus, count }) => ({ code, catalogStatus, count })) };
+  return { tenants, rows };
 }
 
 /** Where no rollup holds tenant and catalog_status together (a request not filtered by code): two reads. */

@@ -4,16 +4,24 @@
  * cluster's rolling-restart fault test (a batch committed with records never read); here the real
  * kafkajs source hands the first batch over from that later position, and the worker must read
  * again from the commit: every event stored once, every dead letter published once.
+ *
+ * Also here, with the same real source: a partition that is behind goes in full batches. An aged
+ * batch is filled, not stored, while the broker holds enough messages to fill it, because every
+ * insert costs the store a fixed price per materialized view (docs/performance.md); once the
+ * partition has caught up, its tail is stored by age, as before. The source hands each fetch over
+ * in small slices, a while apart (as small fetches from a busy broker would come), so that without
+ * the rule every slice would age into a batch of its own.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createExtractor } from '@csbs-errors/extract';
 import { IngestMetrics, IngestWorker, KafkaJsSource, encodeIntent, type LogSource } from '@csbs-errors/ingest';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
-import type { ClickHouseClient } from '@csbs-errors/store';
+import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, commitAsMember, overriding, produce, readDeadLetters, sampleCorpus, storedCounts, waitUntilDone } from './support/faults.js';
+import { addExpectation, assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, commitAsMember, emptyExpectation, overriding, produce, readDeadLetters, sampleCorpus, sampleLines, storedCounts, waitUntilDone } from './support/faults.js';
 
 let brokers: string[];
 let store: TestStore;
@@ -78,4 +86,72 @@ test('a new owner whose fetch resumes past the committed intent reads again from
   }
   assertStoredExactlyOnce(await storedCounts(client), expected);
   assertDeadLetteredExactlyOnce(await readDeadLetters(brokers, dlq, expected.dead), topic, expected.dead);
+});
+
+const BATCH_MAX_ROWS = 2_000;
+const BATCH_MAX_MS = 250;
+const SLICE = 500;
+const SLICE_GAP_MS = 300;
+
+/** The real kafkajs source, handing every fetch over in slices of SLICE messages, SLICE_GAP_MS apart. */
+function inSlices(source: KafkaJsSource): LogSource {
+  return overriding(source, {
+    start: (handlers) =>
+      source.start({
+        ...handlers,
+        onBatch: async (batch) => {
+          for (let at = 0; at < batch.messages.length; at += SLICE) {
+            if (at > 0) await sleep(SLICE_GAP_MS);
+            await handlers.onBatch({ ...batch, messages: batch.messages.slice(at, at + SLICE) });
+          }
+        },
+      }),
+  });
+}
+
+test('a partition that is behind is stored in full batches; its caught-up tail by age', { timeout: 120_000 }, async () => {
+  // The store starts empty: the exactly-once check below counts every row.
+  const tables = await (await client.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' AND (name = 'events' OR name LIKE 'error\\_counts\\_%' OR name = 'request_counts_1m')", format: 'JSONEachRow' })).json<{ name: string }>();
+  for (const { name } of tables) await client.command({ query: `TRUNCATE TABLE ${name}` });
+  const topic = uniqueTopic('ingest-backlog');
+  const group = `${topic}-group`;
+  await createTopic(brokers, topic, 1);
+  await createTopic(brokers, `${topic}.dlq`, 1);
+  // Messages of one request each (a few hold a further record the worker skips).
+  const single = sampleLines().filter(({ expected }) => expected.requests === 1 && expected.dead === 0);
+  const values: Buffer[] = [];
+  const expected = emptyExpectation();
+  while (values.length < 3 * BATCH_MAX_ROWS + BATCH_MAX_ROWS / 2) {
+    for (const line of single) {
+      values.push(line.value);
+      addExpectation(expected, line.expected);
+    }
+  }
+  assert.equal(await produce(brokers, topic, values).done, values.length);
+
+  const ranges: Array<{ first: bigint; last: bigint }> = [];
+  const logger = createLogger('silent');
+  const source = new KafkaJsSource({ brokers, clientId: 'csbs-errors-test-backlog', groupId: group, topic, dlqTopic: `${topic}.dlq`, partitionsConcurrency: 1, logger });
+  worker = new IngestWorker(inSlices(source), client, createExtractor(), { batchMaxRows: BATCH_MAX_ROWS, batchMaxMs: BATCH_MAX_MS }, new IngestMetrics(createMetricsRegistry()), logger, (target, batch) => {
+    const range = /:(\d+)-(\d+)$/.exec(batch.token);
+    assert.ok(range, `a batch token ends in its offset range: ${batch.token}`);
+    ranges.push({ first: BigInt(range[1]!), last: BigInt(range[2]!) });
+    return writeBatch(target, batch);
+  });
+  await worker.start();
+  try {
+    // Done while the worker runs: the tail, short of a full batch, was stored by age.
+    await waitUntilDone(brokers, group, topic, 90_000);
+  } finally {
+    await worker.stop();
+    worker = undefined;
+  }
+
+  const sizes = ranges.map(({ first, last }) => Number(last - first + 1n));
+  assert.equal(sizes.reduce((sum, size) => sum + size, 0), values.length, `every offset in one batch: ${sizes.join(', ')}`);
+  // A full batch holds BATCH_MAX_ROWS records, in somewhat fewer messages; a slice is SLICE messages.
+  assert.ok(sizes.length >= 3, `several batches: ${sizes.join(', ')}`);
+  for (const size of sizes.slice(0, -1)) assert.ok(size > 0.9 * BATCH_MAX_ROWS && size <= BATCH_MAX_ROWS, `full batches while behind: ${sizes.join(', ')}`);
+  assert.ok(sizes[sizes.length - 1]! < 0.9 * BATCH_MAX_ROWS, `the tail is a short batch: ${sizes.join(', ')}`);
+  assertStoredExactlyOnce(await storedCounts(client), expected);
 });

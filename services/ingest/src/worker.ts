@@ -60,7 +60,20 @@ interface PartitionState {
   extracting: boolean;
   /** Given up after a failed commit: the partition is taken over again (see `takeOverAgain`). */
   lost: boolean;
+  /** Offset after the broker's last message of the partition, as of its latest fetch. */
+  highWatermark: bigint;
 }
+
+/**
+ * An aged batch of a partition that is behind (at its latest fetch the broker held at least this
+ * many more messages, or enough to fill the batch) is filled instead of stored, so that a backlog
+ * goes in full batches: every insert into `events` costs the store a few milliseconds per
+ * materialized view whatever its size (docs/performance.md). A few messages are not "behind": a
+ * transaction's commit marker takes an offset that no fetch returns. An aged batch is stored anyway
+ * once it is BEHIND_MAX_AGE_FACTOR times `batchMaxMs` old (a fetch that stalls).
+ */
+const BEHIND_MIN_MESSAGES = 100n;
+const BEHIND_MAX_AGE_FACTOR = 10;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -150,6 +163,7 @@ export class IngestWorker {
           inFlight: false,
           extracting: false,
           lost: false,
+          highWatermark: 0n,
         };
         // A rebuilt batch judges record times by the clock of its first attempt.
         if (state.recoverUntil) state.pending.referenceMs = state.recoverUntil.referenceMs;
@@ -175,6 +189,7 @@ export class IngestWorker {
   private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.stopping || !batch.isActive()) return;
     const state = await this.stateFor(batch.topic, batch.partition);
+    state.highWatermark = BigInt(batch.highWatermark);
     const { messages } = batch;
     let at = 0;
     while (at < messages.length) {
@@ -285,9 +300,17 @@ export class IngestWorker {
 
   private flushAged(): void {
     const now = Date.now();
+    const { batchMaxMs, batchMaxRows } = this.options;
     for (const state of this.states.values()) {
       if (state.inFlight || state.extracting || state.recoverUntil !== null || state.pending.records === 0) continue;
-      if (now - state.pending.startedAt >= this.options.batchMaxMs) void this.flush(state);
+      const age = now - state.pending.startedAt;
+      if (age < batchMaxMs) continue;
+      // A message holds at least one record, so `room` waiting messages fill the batch.
+      const waiting = state.highWatermark - BigInt(state.pending.last ?? '0') - 1n;
+      const room = BigInt(batchMaxRows - state.pending.records);
+      const behind = waiting >= (room < BEHIND_MIN_MESSAGES ? room : BEHIND_MIN_MESSAGES);
+      if (behind && age < batchMaxMs * BEHIND_MAX_AGE_FACTOR) continue;
+      void this.flush(state);
     }
   }
 

@@ -11,12 +11,16 @@
  * partition has caught up, its tail is stored by age, as before. The source hands each fetch over
  * in small slices, a while apart (as small fetches from a busy broker would come), so that without
  * the rule every slice would age into a batch of its own.
+ *
+ * And: records handed over again (at the same time as their fetch, or later, when some are pending
+ * and some in batches handed to the store) are taken once. A batch that took them twice would store
+ * their events twice under its own token, one that skipped some would lose them.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createExtractor } from '@csbs-errors/extract';
-import { IngestMetrics, IngestWorker, KafkaJsSource, encodeIntent, type LogSource } from '@csbs-errors/ingest';
+import { IngestMetrics, IngestWorker, KafkaJsSource, encodeIntent, type BatchWriter, type LogSource } from '@csbs-errors/ingest';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
@@ -109,10 +113,24 @@ function inSlices(source: KafkaJsSource): LogSource {
   });
 }
 
-test('a partition that is behind is stored in full batches; its caught-up tail by age', { timeout: 120_000 }, async () => {
-  // The store starts empty: the exactly-once check below counts every row.
+/** Empties the tables that the exactly-once checks count (this file's tests share one store). */
+async function emptyStore(): Promise<void> {
   const tables = await (await client.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' AND (name = 'events' OR name LIKE 'error\\_counts\\_%' OR name = 'request_counts_1m')", format: 'JSONEachRow' })).json<{ name: string }>();
   for (const { name } of tables) await client.command({ query: `TRUNCATE TABLE ${name}` });
+}
+
+/** A batch writer that also notes each batch's offset range (from its token). */
+function notingRanges(ranges: Array<{ first: bigint; last: bigint }>): BatchWriter {
+  return (target, batch) => {
+    const range = /:(\d+)-(\d+)$/.exec(batch.token);
+    assert.ok(range, `a batch token ends in its offset range: ${batch.token}`);
+    ranges.push({ first: BigInt(range[1]!), last: BigInt(range[2]!) });
+    return writeBatch(target, batch);
+  };
+}
+
+test('a partition that is behind is stored in full batches; its caught-up tail by age', { timeout: 120_000 }, async () => {
+  await emptyStore();
   const topic = uniqueTopic('ingest-backlog');
   const group = `${topic}-group`;
   await createTopic(brokers, topic, 1);
@@ -132,12 +150,7 @@ test('a partition that is behind is stored in full batches; its caught-up tail b
   const ranges: Array<{ first: bigint; last: bigint }> = [];
   const logger = createLogger('silent');
   const source = new KafkaJsSource({ brokers, clientId: 'csbs-errors-test-backlog', groupId: group, topic, dlqTopic: `${topic}.dlq`, partitionsConcurrency: 1, logger });
-  worker = new IngestWorker(inSlices(source), client, createExtractor(), { batchMaxRows: BATCH_MAX_ROWS, batchMaxMs: BATCH_MAX_MS }, new IngestMetrics(createMetricsRegistry()), logger, (target, batch) => {
-    const range = /:(\d+)-(\d+)$/.exec(batch.token);
-    assert.ok(range, `a batch token ends in its offset range: ${batch.token}`);
-    ranges.push({ first: BigInt(range[1]!), last: BigInt(range[2]!) });
-    return writeBatch(target, batch);
-  });
+  worker = new IngestWorker(inSlices(source), client, createExtractor(), { batchMaxRows: BATCH_MAX_ROWS, batchMaxMs: BATCH_MAX_MS }, new IngestMetrics(createMetricsRegistry()), logger, notingRanges(ranges));
   await worker.start();
   try {
     // Done while the worker runs: the tail, short of a full batch, was stored by age.
@@ -154,4 +167,53 @@ test('a partition that is behind is stored in full batches; its caught-up tail b
   for (const size of sizes.slice(0, -1)) assert.ok(size > 0.9 * BATCH_MAX_ROWS && size <= BATCH_MAX_ROWS, `full batches while behind: ${sizes.join(', ')}`);
   assert.ok(sizes[sizes.length - 1]! < 0.9 * BATCH_MAX_ROWS, `the tail is a short batch: ${sizes.join(', ')}`);
   assertStoredExactlyOnce(await storedCounts(client), expected);
+});
+
+/**
+ * The real kafkajs source, handing the last two thirds of every fetch over again: once at the same
+ * time as the fetch (as overlapping fetches from an old and a new leader would come), once after
+ * it, when the worker has taken those records, some into its pending batch and some into batches
+ * handed to the store (as a client whose position went back would fetch them again).
+ */
+function handingOverAgain(source: KafkaJsSource): LogSource {
+  return overriding(source, {
+    start: (handlers) =>
+      source.start({
+        ...handlers,
+        onBatch: async (batch) => {
+          const again = { ...batch, messages: batch.messages.slice(Math.floor(batch.messages.length / 3)) };
+          await Promise.all([handlers.onBatch(batch), handlers.onBatch(again)]);
+          await handlers.onBatch(again);
+        },
+      }),
+  });
+}
+
+test('records handed over again are taken once: every offset in one batch, every event stored once', { timeout: 120_000 }, async () => {
+  await emptyStore();
+  const topic = uniqueTopic('ingest-again');
+  const group = `${topic}-group`;
+  const dlq = `${topic}.dlq`;
+  await createTopic(brokers, topic, 1);
+  await createTopic(brokers, dlq, 1);
+  const { values, expected } = sampleCorpus(10);
+  assert.equal(await produce(brokers, topic, values).done, values.length);
+
+  const ranges: Array<{ first: bigint; last: bigint }> = [];
+  const logger = createLogger('silent');
+  const source = new KafkaJsSource({ brokers, clientId: 'csbs-errors-test-again', groupId: group, topic, dlqTopic: dlq, partitionsConcurrency: 1, logger });
+  worker = new IngestWorker(handingOverAgain(source), client, createExtractor(), { batchMaxRows: 1_000, batchMaxMs: 250 }, new IngestMetrics(createMetricsRegistry()), logger, notingRanges(ranges));
+  await worker.start();
+  try {
+    await waitUntilDone(brokers, group, topic, 60_000);
+  } finally {
+    await worker.stop();
+    worker = undefined;
+  }
+  ranges.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  assert.ok(ranges.length >= 2, `some batches were handed to the store before a fetch came again: ${ranges.length}`);
+  for (const [i, range] of ranges.entries()) assert.equal(range.first, i === 0 ? 0n : ranges[i - 1]!.last + 1n, `batches follow each other: ${JSON.stringify(ranges, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+  assert.equal(ranges[ranges.length - 1]!.last, BigInt(values.length - 1));
+  assertStoredExactlyOnce(await storedCounts(client), expected);
+  assertDeadLetteredExactlyOnce(await readDeadLetters(brokers, dlq, expected.dead), topic, expected.dead);
 });

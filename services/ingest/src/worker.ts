@@ -40,8 +40,13 @@ interface PartitionState {
   partition: number;
   generation: number;
   pending: PartitionBatchBuilder;
-  /** The committed offset found at the take-over, until a record at or past it: records below it are stored already. */
+  /**
+   * Records below it are committed (the offset found at the take-over) or in a batch of this state
+   * already (one past the last record taken): a fetch handed over again is never taken twice.
+   */
   skipBelow: bigint | null;
+  /** Some record was taken since the take-over: a record below `skipBelow` now is a fetch handed over again. */
+  taken: boolean;
   /**
    * The committed offset found at the take-over, until the first record is taken. A fetch that
    * begins past it is read again from it, once: after a rejoin the client can resume from a
@@ -81,6 +86,8 @@ export class IngestWorker {
   private generation = 0;
   private readonly states = new Map<string, PartitionState>();
   private readonly loading = new Map<string, Promise<PartitionState>>();
+  /** The last hand-over of each partition, settled or not (see onBatch). */
+  private readonly taking = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly extraction: RunExtractor;
@@ -156,6 +163,7 @@ export class IngestWorker {
           generation,
           pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
+          taken: false,
           readFrom: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
@@ -181,12 +189,30 @@ export class IngestWorker {
     return new PartitionBatchBuilder(topic, partition, this.options.maxStoredMessageBytes);
   }
 
+  /** Takes each fetched batch of a partition after the one before it (see takeBatch). */
+  private onBatch(batch: PartitionBatch): Promise<void> {
+    // One hand-over of a partition at a time: the client may hand a partition's fetches over at
+    // once (fetches from an old and a new leader may overlap), and records must be taken in order,
+    // once (`skipBelow`).
+    const k = key(batch.topic, batch.partition);
+    const taking = (this.taking.get(k) ?? Promise.resolve()).then(() => this.takeBatch(batch));
+    const settled = taking.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.taking.set(k, settled);
+    void settled.then(() => {
+      if (this.taking.get(k) === settled) this.taking.delete(k);
+    });
+    return taking;
+  }
+
   /**
    * Takes a fetched batch in runs of consecutive messages: each run is extracted as a whole (in the
    * extraction threads) and absorbed into the pending batch, which is stored when it is full or, when
    * it is being rebuilt, exactly at the intent's last offset.
    */
-  private async onBatch(batch: PartitionBatch): Promise<void> {
+  private async takeBatch(batch: PartitionBatch): Promise<void> {
     if (this.stopping || !batch.isActive()) return;
     const state = await this.stateFor(batch.topic, batch.partition);
     state.highWatermark = BigInt(batch.highWatermark);
@@ -197,12 +223,15 @@ export class IngestWorker {
       if (state.skipBelow !== null) {
         // The client may fetch from before the commit (a seek of abandonAll that outlived a
         // rebalance, a commit that landed after the client read its position): stored already.
+        // Or it hands records over again that this state has taken: they are in a batch already.
         const skipBelow = state.skipBelow;
         const from = at;
         while (at < messages.length && BigInt(messages[at]!.offset) < skipBelow) at += 1;
-        if (at > from) batch.markProcessed(messages[at - 1]!.offset);
+        if (at > from) {
+          batch.markProcessed(messages[at - 1]!.offset);
+          if (state.taken) this.logger.warn({ topic: batch.topic, partition: batch.partition, from: messages[from]!.offset, to: messages[at - 1]!.offset }, 'records handed over again; skipping what is in a batch already');
+        }
         if (at === messages.length) break;
-        state.skipBelow = null; // offsets only grow from here on
       }
       if (state.readFrom !== null) {
         const readFrom = state.readFrom;
@@ -237,7 +266,10 @@ export class IngestWorker {
       }
       if (this.stopping || !batch.isActive() || !this.owns(state)) return;
       for (const part of parts) state.pending.absorb(part);
-      batch.markProcessed(run[run.length - 1]!.offset);
+      const lastTaken = run[run.length - 1]!.offset;
+      batch.markProcessed(lastTaken);
+      state.skipBelow = BigInt(lastTaken) + 1n;
+      state.taken = true;
       at = end;
       if (state.recoverUntil !== null) {
         if (state.pending.last === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);

@@ -59,7 +59,9 @@ test(`kill -9 of the ingest worker mid-batch, ${KILLS} times: every event stored
   // Large batches (many records, seconds) so that batches are in flight when the worker dies.
   const env = workerEnv(brokers, topic, group, store.url, { INGEST_BATCH_MAX_ROWS: '3000', INGEST_BATCH_MAX_MS: '1500' });
 
-  const producer = produce(brokers, topic, values, { ratePerSecond: 2_000 });
+  // 24 s of arrivals: the four rounds (start, join, work, kill) take 3-5 s each on a slow machine, and a
+  // kill after the last arrival has nothing in flight.
+  const producer = produce(brokers, topic, values, { ratePerSecond: 1_000 });
   const watch = await watchGroup(brokers, group, topic);
   const kills: Array<{ atKill: GroupProgress; afterKill: GroupProgress }> = [];
   let logs = '';

@@ -646,7 +646,7 @@ test('opened without a window, the first screen fits the range to the data; a ch
     await anonymous.page.getByRole('button', { name: 'Save' }).click();
     await ready(anonymous.page, before);
     // The range is fitted by a request of its own after the token is saved: written once known.
-    await anonymous.page.waitForFunction(() => location.hash.includes('range='));
+    await anonymous.page.waitForFunction(() => (globalThis as unknown as { location: { hash: string } }).location.hash.includes('range='));
     assert.equal(await anonymous.page.getByLabel('Time range').inputValue(), '15m');
     assert.match(anonymous.page.url(), /#\/\?range=15m&tenant=young-tenant$/);
     for (const e of anonymous.errors) assert.match(e, /401/, `only the refused requests may be logged: ${e}`);

@@ -47,6 +47,8 @@ interface PartitionState {
   skipBelow: bigint | null;
   /** Some record was taken since the take-over: a record below `skipBelow` now is a fetch handed over again. */
   taken: boolean;
+  /** The last hand-over of this state, settled or not: the next one waits for it (see onBatch). */
+  taking: Promise<void>;
   /**
    * The committed offset found at the take-over, until the first record is taken. A fetch that
    * begins past it is read again from it, once: after a rejoin the client can resume from a
@@ -86,8 +88,6 @@ export class IngestWorker {
   private generation = 0;
   private readonly states = new Map<string, PartitionState>();
   private readonly loading = new Map<string, Promise<PartitionState>>();
-  /** The last hand-over of each partition, settled or not (see onBatch). */
-  private readonly taking = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly extraction: RunExtractor;
@@ -164,6 +164,7 @@ export class IngestWorker {
           pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
           taken: false,
+          taking: Promise.resolve(),
           readFrom: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
           flushing: Promise.resolve(),
@@ -189,32 +190,31 @@ export class IngestWorker {
     return new PartitionBatchBuilder(topic, partition, this.options.maxStoredMessageBytes);
   }
 
-  /** Takes each fetched batch of a partition after the one before it (see takeBatch). */
-  private onBatch(batch: PartitionBatch): Promise<void> {
-    // One hand-over of a partition at a time: the client may hand a partition's fetches over at
-    // once (fetches from an old and a new leader may overlap), and records must be taken in order,
-    // once (`skipBelow`).
-    const k = key(batch.topic, batch.partition);
-    const taking = (this.taking.get(k) ?? Promise.resolve()).then(() => this.takeBatch(batch));
-    const settled = taking.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.taking.set(k, settled);
-    void settled.then(() => {
-      if (this.taking.get(k) === settled) this.taking.delete(k);
-    });
-    return taking;
-  }
-
   /**
    * Takes a fetched batch in runs of consecutive messages: each run is extracted as a whole (in the
    * extraction threads) and absorbed into the pending batch, which is stored when it is full or, when
    * it is being rebuilt, exactly at the intent's last offset.
    */
-  private async takeBatch(batch: PartitionBatch): Promise<void> {
+  private async onBatch(batch: PartitionBatch): Promise<void> {
     if (this.stopping || !batch.isActive()) return;
     const state = await this.stateFor(batch.topic, batch.partition);
+    // One hand-over of a partition state at a time: the client may hand a partition's fetches over
+    // at once (fetches from an old and a new leader may overlap), and records must be taken in
+    // order, once (`skipBelow`). A state of an earlier generation does not hold a newer one up.
+    const previous = state.taking;
+    let done = (): void => undefined;
+    state.taking = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await previous;
+      await this.takeBatch(state, batch);
+    } finally {
+      done();
+    }
+  }
+
+  private async takeBatch(state: PartitionState, batch: PartitionBatch): Promise<void> {
     state.highWatermark = BigInt(batch.highWatermark);
     const { messages } = batch;
     let at = 0;

@@ -45,8 +45,6 @@ interface PartitionState {
    * already (one past the last record taken): a fetch handed over again is never taken twice.
    */
   skipBelow: bigint | null;
-  /** Some record was taken since the take-over: a record below `skipBelow` now is a fetch handed over again. */
-  taken: boolean;
   /** The last hand-over of this state, settled or not: the next one waits for it (see onBatch). */
   taking: Promise<void>;
   /**
@@ -163,7 +161,6 @@ export class IngestWorker {
           generation,
           pending: this.newBuilder(topic, partition),
           skipBelow: committed.offset === null ? null : BigInt(committed.offset),
-          taken: false,
           taking: Promise.resolve(),
           readFrom: committed.offset === null ? null : BigInt(committed.offset),
           recoverUntil: intent !== null && committed.offset === intent.first ? intent : null,
@@ -229,7 +226,8 @@ export class IngestWorker {
         while (at < messages.length && BigInt(messages[at]!.offset) < skipBelow) at += 1;
         if (at > from) {
           batch.markProcessed(messages[at - 1]!.offset);
-          if (state.taken) this.logger.warn({ topic: batch.topic, partition: batch.partition, from: messages[from]!.offset, to: messages[at - 1]!.offset }, 'records handed over again; skipping what is in a batch already');
+          // Past the first record (`readFrom` is gone), what lies below was taken by this state.
+          if (state.readFrom === null) this.logger.warn({ topic: batch.topic, partition: batch.partition, from: messages[from]!.offset, to: messages[at - 1]!.offset }, 'records handed over again; skipping what is in a batch already');
         }
         if (at === messages.length) break;
       }
@@ -269,7 +267,6 @@ export class IngestWorker {
       const lastTaken = run[run.length - 1]!.offset;
       batch.markProcessed(lastTaken);
       state.skipBelow = BigInt(lastTaken) + 1n;
-      state.taken = true;
       at = end;
       if (state.recoverUntil !== null) {
         if (state.pending.last === state.recoverUntil.last) await this.flushWithHeartbeat(state, batch);

@@ -14,9 +14,9 @@ import { createExtractor } from '@csbs-errors/extract';
 import { IngestMetrics, IngestWorker, KafkaJsSource, decodeIntent, encodeIntent, partitionTransactionalId } from '@csbs-errors/ingest';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import type { ClickHouseClient } from '@csbs-errors/store';
-import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
+import { kafkaForTests } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, overriding, produce, readDeadLetters, sampleCorpus, storedCounts, waitUntilDone } from './support/faults.js';
+import { assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, corpusTopic, overriding, readDeadLetters, storedCounts, waitUntilDone } from './support/faults.js';
 
 let brokers: string[];
 let store: TestStore;
@@ -57,13 +57,7 @@ async function commitAsNewOwner(group: string, topic: string, offset: string, me
 }
 
 test('an owner whose intent fails because a new owner fenced it takes the partition over again and rebuilds the new owner\'s intent', { timeout: 120_000 }, async () => {
-  const topic = uniqueTopic('ingest-refenced');
-  const group = `${topic}-group`;
-  const dlq = `${topic}.dlq`;
-  await createTopic(brokers, topic, 1);
-  await createTopic(brokers, dlq, 1);
-  const { values, expected } = sampleCorpus(2);
-  assert.equal(await produce(brokers, topic, values).done, values.length);
+  const { topic, group, dlq, values, expected } = await corpusTopic(brokers, 'ingest-refenced', 2);
   const batchMaxRows = Math.floor(values.length / 4);
 
   const logger = createLogger('silent');

@@ -25,7 +25,7 @@ import { createLogger, createMetricsRegistry } from '@csbs-errors/observability'
 import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
 import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
-import { addExpectation, assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, commitAsMember, emptyExpectation, overriding, produce, readDeadLetters, sampleCorpus, sampleLines, storedCounts, waitUntilDone } from './support/faults.js';
+import { addExpectation, assertDeadLetteredExactlyOnce, assertStoredExactlyOnce, commitAsMember, corpusTopic, emptyExpectation, overriding, produce, readDeadLetters, sampleLines, storedCounts, waitUntilDone } from './support/faults.js';
 
 let brokers: string[];
 let store: TestStore;
@@ -67,27 +67,26 @@ function resumingPast(source: KafkaJsSource, from: bigint): LogSource {
   });
 }
 
+/** Runs `running` (this file's `worker`, which `after` stops) until the group has committed all of `topic`, then stops it. */
+async function ingestUntilDone(running: IngestWorker, group: string, topic: string, timeoutMs: number): Promise<void> {
+  await running.start();
+  try {
+    await waitUntilDone(brokers, group, topic, timeoutMs);
+  } finally {
+    await running.stop();
+    worker = undefined;
+  }
+}
+
 test('a new owner whose fetch resumes past the committed intent reads again from the commit: nothing skipped', { timeout: 120_000 }, async () => {
-  const topic = uniqueTopic('ingest-resume');
-  const group = `${topic}-group`;
-  const dlq = `${topic}.dlq`;
-  await createTopic(brokers, topic, 1);
-  await createTopic(brokers, dlq, 1);
-  const { values, expected } = sampleCorpus(1);
-  assert.equal(await produce(brokers, topic, values).done, values.length);
+  const { topic, group, dlq, values, expected } = await corpusTopic(brokers, 'ingest-resume', 1);
   // An earlier owner committed the intent of the whole batch and died before storing it.
   await commitAsMember(brokers, group, topic, '0', encodeIntent({ first: '0', last: String(values.length - 1) }));
 
   const logger = createLogger('silent');
   const source = new KafkaJsSource({ brokers, clientId: 'csbs-errors-test-resume', groupId: group, topic, dlqTopic: dlq, partitionsConcurrency: 1, logger });
   worker = new IngestWorker(resumingPast(source, BigInt(values.length / 2)), client, createExtractor(), { batchMaxRows: 100_000, batchMaxMs: 500 }, new IngestMetrics(createMetricsRegistry()), logger);
-  await worker.start();
-  try {
-    await waitUntilDone(brokers, group, topic, 60_000);
-  } finally {
-    await worker.stop();
-    worker = undefined;
-  }
+  await ingestUntilDone(worker, group, topic, 60_000);
   assertStoredExactlyOnce(await storedCounts(client), expected);
   assertDeadLetteredExactlyOnce(await readDeadLetters(brokers, dlq, expected.dead), topic, expected.dead);
 });
@@ -151,14 +150,8 @@ test('a partition that is behind is stored in full batches; its caught-up tail b
   const logger = createLogger('silent');
   const source = new KafkaJsSource({ brokers, clientId: 'csbs-errors-test-backlog', groupId: group, topic, dlqTopic: `${topic}.dlq`, partitionsConcurrency: 1, logger });
   worker = new IngestWorker(inSlices(source), client, createExtractor(), { batchMaxRows: BATCH_MAX_ROWS, batchMaxMs: BATCH_MAX_MS }, new IngestMetrics(createMetricsRegistry()), logger, notingRanges(ranges));
-  await worker.start();
-  try {
-    // Done while the worker runs: the tail, short of a full batch, was stored by age.
-    await waitUntilDone(brokers, group, topic, 90_000);
-  } finally {
-    await worker.stop();
-    worker = undefined;
-  }
+  // Done while the worker runs: the tail, short of a full batch, was stored by age.
+  await ingestUntilDone(worker, group, topic, 90_000);
 
   const sizes = ranges.map(({ first, last }) => Number(last - first + 1n));
   assert.equal(sizes.reduce((sum, size) => sum + size, 0), values.length, `every offset in one batch: ${sizes.join(', ')}`);
@@ -191,25 +184,13 @@ function handingOverAgain(source: KafkaJsSource): LogSource {
 
 test('records handed over again are taken once: every offset in one batch, every event stored once', { timeout: 120_000 }, async () => {
   await emptyStore();
-  const topic = uniqueTopic('ingest-again');
-  const group = `${topic}-group`;
-  const dlq = `${topic}.dlq`;
-  await createTopic(brokers, topic, 1);
-  await createTopic(brokers, dlq, 1);
-  const { values, expected } = sampleCorpus(10);
-  assert.equal(await produce(brokers, topic, values).done, values.length);
+  const { topic, group, dlq, values, expected } = await corpusTopic(brokers, 'ingest-again', 10);
 
   const ranges: Array<{ first: bigint; last: bigint }> = [];
   const logger = createLogger('silent');
   const source = new KafkaJsSource({ brokers, clientId: 'csbs-errors-test-again', groupId: group, topic, dlqTopic: dlq, partitionsConcurrency: 1, logger });
   worker = new IngestWorker(handingOverAgain(source), client, createExtractor(), { batchMaxRows: 1_000, batchMaxMs: 250 }, new IngestMetrics(createMetricsRegistry()), logger, notingRanges(ranges));
-  await worker.start();
-  try {
-    await waitUntilDone(brokers, group, topic, 60_000);
-  } finally {
-    await worker.stop();
-    worker = undefined;
-  }
+  await ingestUntilDone(worker, group, topic, 60_000);
   ranges.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   assert.ok(ranges.length >= 2, `some batches were handed to the store before a fetch came again: ${ranges.length}`);
   for (const [i, range] of ranges.entries()) assert.equal(range.first, i === 0 ? 0n : ranges[i - 1]!.last + 1n, `batches follow each other: ${JSON.stringify(ranges, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);

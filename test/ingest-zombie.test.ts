@@ -15,15 +15,14 @@ import { createExtractor } from '@csbs-errors/extract';
 import { IngestMetrics, IngestWorker, KafkaJsSource, PartitionBatchBuilder, partitionTransactionalId, encodeIntent, type BatchWriter } from '@csbs-errors/ingest';
 import { createLogger, createMetricsRegistry } from '@csbs-errors/observability';
 import { writeBatch, type ClickHouseClient } from '@csbs-errors/store';
-import { kafkaForTests, uniqueTopic, createTopic } from './support/kafka.js';
+import { kafkaForTests } from './support/kafka.js';
 import { storeForTests, openTestStore, type TestStore } from './support/store.js';
 import {
   assertDeadLetteredExactlyOnce,
   assertStoredExactlyOnce,
   commitAsMember,
-  produce,
+  corpusTopic,
   readDeadLetters,
-  sampleCorpus,
   storedCounts,
   waitUntilDone,
   watchGroup,
@@ -52,13 +51,7 @@ after(async () => {
 
 
 test('a stalled owner that commits its dead-letter transaction after losing the partition is fenced: no letter twice', { timeout: 120_000 }, async () => {
-  const topic = uniqueTopic('ingest-zombie');
-  const group = `${topic}-group`;
-  const dlq = `${topic}.dlq`;
-  await createTopic(brokers, topic, 1);
-  await createTopic(brokers, dlq, 1);
-  const { values, expected } = sampleCorpus(1); // offsets 0..399 of partition 0, 4 of them unreadable
-  assert.equal(await produce(brokers, topic, values).done, values.length);
+  const { topic, group, dlq, values, expected } = await corpusTopic(brokers, 'ingest-zombie', 1); // offsets 0..399 of partition 0, 4 of them unreadable
   const range = { first: '0', last: String(values.length - 1) };
 
   // The stalled owner: intent committed, transaction open with the batch's letters and offsets.

@@ -20,7 +20,7 @@ import { ClickHouseClient as NodeClickHouseClient } from '@clickhouse/client';
 import kafkajs from 'kafkajs';
 import type { ClickHouseClient } from '@csbs-errors/store';
 import type { LogSource } from '@csbs-errors/ingest';
-import { kafkaRequest, kafkaString } from './kafka.js';
+import { createTopic, kafkaRequest, kafkaString, uniqueTopic } from './kafka.js';
 
 // ---------------------------------------------------------------------------------------------
 // the store fault hook (runs only in a child started with --import of this file and the env set)
@@ -265,6 +265,20 @@ export function produce(
     return sent;
   })();
   return { done, stop: () => void (stopped = true), resends: () => resends };
+}
+
+/**
+ * A new one-partition topic (named after `name`) and its dead-letter topic, holding `copies` of the
+ * sample corpus (`sampleCorpus`), with a group name of its own.
+ */
+export async function corpusTopic(brokers: string[], name: string, copies: number): Promise<{ topic: string; group: string; dlq: string; values: Buffer[]; expected: Expectation }> {
+  const topic = uniqueTopic(name);
+  const dlq = `${topic}.dlq`;
+  await createTopic(brokers, topic, 1);
+  await createTopic(brokers, dlq, 1);
+  const { values, expected } = sampleCorpus(copies);
+  assert.equal(await produce(brokers, topic, values).done, values.length);
+  return { topic, group: `${topic}-group`, dlq, values, expected };
 }
 
 /**
